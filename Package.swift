@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Numeric code is optimized in every configuration: debug builds of the engine are otherwise far
+/// too slow for the tests that run the real model. `haswell` (x86-64-v3) is AVX2 + FMA + F16C, present on every
+/// x86-64 server CPU since 2015; other architectures build with their baseline.
+#if arch(x86_64)
+let vectorFlags = ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-target-cpu", "haswell"]
+#else
+let vectorFlags: [String] = []
+#endif
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + vectorFlags)]
+
+let package = Package(
+    name: "Gait",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gait", targets: ["gait"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "gait",
+            dependencies: [
+                "GaitCore", "GaitStore", "Inference", "ReviewConsole", "Statistics", "Rollout",
+                "Tuning", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "GaitCore", dependencies: [.product(name: "Yams", package: "Yams")],
+                plugins: ["EmbedResources"]),
+        .target(name: "GaitStore", dependencies: ["GaitCore", .product(name: "GRDB", package: "GRDB.swift")],
+                plugins: ["EmbedResources"]),
+        .target(name: "Kernels", swiftSettings: numericSettings),
+        .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
+        .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
+        .target(name: "Statistics", swiftSettings: numericSettings),
+        .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
+        .target(name: "Tuning", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "CLibXML2"],
+                plugins: ["EmbedResources"]),
+        .executableTarget(name: "embed-resources"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
+        .executableTarget(
+            name: "gait-bench",
+            dependencies: ["GaitCore", "GaitStore", "Inference", "Statistics", "Reports", "ReviewConsole"],
+            path: "Benchmarks/gait-bench"
+        ),
+        .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"]),
+        .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
+        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Domain values of Gait: see DESIGN.md.

@@ -1,0 +1,1 @@
+// The Reports module; see DESIGN.md for what belongs here.

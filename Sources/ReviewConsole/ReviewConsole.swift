@@ -1,0 +1,1 @@
+// The ReviewConsole module; see DESIGN.md for what belongs here.

@@ -1,0 +1,1 @@
+// The Rollout module; see DESIGN.md for what belongs here.

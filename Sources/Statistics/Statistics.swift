@@ -1,0 +1,1 @@
+// The Statistics module; see DESIGN.md for what belongs here.

@@ -1,0 +1,1 @@
+// The Tuning module; see DESIGN.md for what belongs here.

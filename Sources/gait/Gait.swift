@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `gait` command: every subcommand parses, calls one function of a feature module, prints.
+@main
+struct Gait: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gait",
+        abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,1 @@
+// Replaced by the GaitCLI suites as they land.

@@ -1,0 +1,6 @@
+import Testing
+@testable import GaitStore
+
+@Suite struct StoreTests {
+    @Test func placeholder() { #expect(Bool(true)) }
+}

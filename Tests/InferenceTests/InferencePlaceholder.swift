@@ -1,0 +1,1 @@
+// Replaced by the Inference suites as they land.

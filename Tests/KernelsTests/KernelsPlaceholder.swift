@@ -1,0 +1,1 @@
+// Replaced by the Kernels suites as they land.

@@ -1,0 +1,1 @@
+// Replaced by the Reports suites as they land.

@@ -1,0 +1,1 @@
+// Replaced by the ReviewConsole suites as they land.

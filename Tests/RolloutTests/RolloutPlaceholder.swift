@@ -1,0 +1,1 @@
+// Replaced by the Rollout suites as they land.

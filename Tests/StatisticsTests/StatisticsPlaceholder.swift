@@ -1,0 +1,1 @@
+// Replaced by the Statistics suites as they land.

@@ -1,0 +1,1 @@
+// Replaced by the Tuning suites as they land.
