@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(name: "GaitCore", dependencies: [.product(name: "Yams", package: "Yams")],
                 plugins: ["EmbedResources"]),
-        .target(name: "GaitStore", dependencies: ["GaitCore", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "GaitStore", dependencies: ["GaitCore", "Kernels", .product(name: "GRDB", package: "GRDB.swift")],
                 plugins: ["EmbedResources"]),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
