@@ -54,7 +54,7 @@ let package = Package(
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
-        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
