@@ -14,6 +14,7 @@ struct Gait: AsyncParsableCommand {
             GenerateCommand.self,
             RunsCommand.self,
             VerifyCommand.self,
+            ModelCommand.self,
         ]
     )
 }

@@ -4,9 +4,15 @@ import Inference
 
 /// Builds the generators the commands use.
 enum GeneratorFactory {
-    /// The embedded engine over a GGUF file, or the default model (fetched when missing).
+    /// The embedded engine over a GGUF file, or the default model (fetched when missing, saying so).
     static func local(path: String?, threads: Int?) throws -> any Generator {
-        throw StoreError.refused("the embedded engine is not part of this build yet")
+        if let path {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError.refused("no model file at \(path)")
+            }
+            return try LocalGenerator.load(url: URL(fileURLWithPath: path), threads: threads)
+        }
+        return try LocalGenerator.loadDefault(threads: threads) { Terminal.error($0) }
     }
 
     /// An OpenAI-compatible server.
