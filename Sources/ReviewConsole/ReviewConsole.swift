@@ -44,7 +44,6 @@ public struct ReviewConsole {
     /// Ratings saved in this session and not undone, newest last, with their active seconds.
     private var saved: [(ratingID: Int64, outcome: RatingOutcome, seconds: Double)] = []
     private var claims = 0
-    private var position = 0
 
     public init(workspace: Workspace, options: ConsoleOptions, io: ConsoleIO) {
         self.workspace = workspace
@@ -94,10 +93,9 @@ public struct ReviewConsole {
                 item = next
             } else {
                 summary.ending = .queueEmpty
-                say("Nothing left to review for \(session.rater.name)\(emptyQueueHint()).", .hint)
+                say("Nothing left to review for \(session.rater.name).", .hint)
                 break
             }
-            position += 1
             switch try review(item, session: session) {
             case .saved, .skipped, .lost:
                 continue
@@ -135,9 +133,16 @@ public struct ReviewConsole {
         var flags: Set<String> = []
         var comment: String?
         var index = 0
+        // The question is printed once; a re-ask after a message shows only the prompt.
+        var askedIndex: Int?
         while index < rubric.criteria.count {
             let criterion = rubric.criteria[index]
-            ask(criterion, number: index + 1, of: rubric.criteria.count)
+            if askedIndex != index {
+                ask(criterion, number: index + 1, of: rubric.criteria.count)
+                askedIndex = index
+            } else {
+                io.write("\(criterion.id)> ")
+            }
             guard let rawLine = io.readLine() else {
                 say("")
                 say("End of input: item \(item.itemID) was not saved and is released.", .hint)
@@ -162,8 +167,11 @@ public struct ReviewConsole {
             case "?":
                 say("\(criterion.id): \(AnswerParser.allowed(criterion.scale))", .hint)
                 say(Self.help, .hint)
+                askedIndex = nil
             case "h":
-                say(TextLayout.wrapped(TextLayout.escaped(rubric.instructions), width: io.width, indent: "  "))
+                say(TextLayout.wrapped(TextLayout.reflowed(TextLayout.escaped(rubric.instructions)), width: io.width,
+                                       indent: "  "))
+                askedIndex = nil
             case "s":
                 try workspace.skipItem(item.itemID, in: session)
                 summary.skipped += 1
@@ -246,10 +254,11 @@ public struct ReviewConsole {
     // MARK: - Output
 
     private func showItem(_ item: ClaimedItem) {
+        // This is the rater's (saved + 1)-th item; N adds what is still open to them.
         let left = options.limit.map { max(0, $0 - saved.count - 1) } ?? Int.max
-        let total = position + min(item.remaining, left)
+        let total = saved.count + 1 + min(item.remaining, left)
         say("")
-        say("[\(position)/\(total)] item \(item.itemID) · \(item.stage.rawValue) · \(item.rubric.name) v\(item.rubric.version)",
+        say("[\(saved.count + 1)/\(total)] item \(item.itemID) · \(item.stage.rawValue) · \(item.rubric.name) v\(item.rubric.version)",
             .header)
         say("Prompt", .label)
         say(TextLayout.wrapped(TextLayout.escaped(item.prompt), width: io.width, indent: "  "))
@@ -276,10 +285,6 @@ public struct ReviewConsole {
                 .map { $0.isEmpty ? "" : style.paint(String($0), colors: io.colors) }.joined(separator: "\n")
         } ?? text
         io.write(painted + "\n")
-    }
-
-    private func emptyQueueHint() -> String {
-        options.filter.pairwise ? "" : " (pairwise items, if any, need --pairwise)"
     }
 
     // MARK: - Helpers

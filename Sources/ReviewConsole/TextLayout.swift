@@ -1,3 +1,5 @@
+import Foundation
+
 /// Making untrusted text (prompts, model output) safe and readable on a terminal.
 public enum TextLayout {
     /// The text with every character that could drive the terminal shown escaped as `\u{XX}`.
@@ -52,5 +54,25 @@ public enum TextLayout {
             lines.append(line)
         }
         return lines.map { $0.isEmpty ? "" : indent + $0 }.joined(separator: "\n")
+    }
+
+    /// Hard-wrapped prose joined back into paragraphs, so it can be wrapped to another width.
+    ///
+    /// A line continues the previous one unless either is blank or it starts a list item
+    /// (`-`, `*`, or a number and a dot).
+    public static func reflowed(_ text: String) -> String {
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let startsItem = trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ")
+                || (trimmed.first?.isNumber == true && trimmed.drop(while: \.isNumber).hasPrefix(". "))
+            if let last = lines.last, !last.isEmpty, !trimmed.isEmpty, !startsItem {
+                lines[lines.count - 1] = last + " " + trimmed
+            } else {
+                lines.append(trimmed)
+            }
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
     }
 }
