@@ -15,6 +15,7 @@ struct Gait: AsyncParsableCommand {
             RunsCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
+            ReviewCommand.self, StatusCommand.self, GoldCommand.self,
         ]
     )
 }
