@@ -6,6 +6,6 @@ struct Gait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
-        subcommands: []
+        subcommands: [StatsCommand.self]
     )
 }
