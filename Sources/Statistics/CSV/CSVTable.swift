@@ -71,6 +71,15 @@ public struct CSVTable: Sendable, Equatable {
         header.firstIndex(of: name)
     }
 
+    /// Runs `body`, prefixing the source to the message of a data error that names no line.
+    public func attributing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let StatisticsError.invalidData(message) {
+            throw StatisticsError.invalidData("\(source): \(message)")
+        }
+    }
+
     /// The error for a bad field on a record's line.
     public func error(_ record: Record, _ message: String) -> StatisticsError {
         .csv(source: source, line: record.line, message: message)

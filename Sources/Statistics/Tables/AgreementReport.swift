@@ -148,6 +148,10 @@ public struct AgreementReport: Sendable, Equatable, Encodable {
 ///   apply to the data.
 public func agreementReport(_ table: CSVTable, _ request: AgreementRequest) throws -> AgreementReport {
     try request.validate()
+    return try table.attributing { try agreement(table, request) }
+}
+
+private func agreement(_ table: CSVTable, _ request: AgreementRequest) throws -> AgreementReport {
     let data = try RatingsTable(table)
     var report = AgreementReport(metric: request.metric, level: nil, weights: nil, value: nil, reason: nil,
                                  units: data.units.count, pairableUnits: 0, raters: data.raters.count)
@@ -178,7 +182,7 @@ public func agreementReport(_ table: CSVTable, _ request: AgreementRequest) thro
         report.weights = weights
         guard data.raters.count == 2 else {
             throw StatisticsError.invalidData(
-                "\(table.source): Cohen's κ compares two raters, but the file has \(data.raters.count) (\(data.raters.map { "\"\($0)\"" }.joined(separator: ", "))); use --metric fleiss or --metric alpha for more")
+                "Cohen's κ compares two raters, but the file has \(data.raters.count) (\(data.raters.map { "\"\($0)\"" }.joined(separator: ", "))); use --metric fleiss or --metric alpha for more")
         }
         let scale = try scaleFor(data, declared: declared, needsOrder: weights != .none, table: table,
                                  what: "weighted κ")

@@ -69,10 +69,12 @@ public func bradleyTerryReport(_ table: CSVTable, bootstrap: Int? = nil, seed: U
     guard !comparisons.isEmpty else {
         throw StatisticsError.csv(source: table.source, line: 1, message: "the file has a header but no rows")
     }
-    let fit = try bradleyTerry(comparisons)
+    let fit = try table.attributing { try bradleyTerry(comparisons) }
     var intervals: BradleyTerryIntervals?
     if let bootstrap {
-        intervals = try bradleyTerryIntervals(comparisons, resamples: bootstrap, seed: seed, confidence: confidence)
+        intervals = try table.attributing {
+            try bradleyTerryIntervals(comparisons, resamples: bootstrap, seed: seed, confidence: confidence)
+        }
     }
     var items: [String: BradleyTerryReport.Item] = [:]
     for (i, name) in fit.items.enumerated() {

@@ -74,7 +74,7 @@ public func groupsReport(_ table: CSVTable, reference: String) throws -> GroupsR
         throw StatisticsError.csv(source: table.source, line: 1, message: "the file has a header but no rows")
     }
     var groups: [String: GroupsReport.Group] = [:]
-    for audit in try groupDisparities(observations, reference: reference) {
+    for audit in try table.attributing({ try groupDisparities(observations, reference: reference) }) {
         func keyed<T>(_ values: [GroupMetric: T?]) -> [String: T?] {
             Dictionary(uniqueKeysWithValues: GroupMetric.allCases.map { ($0.rawValue, values[$0] ?? nil) })
         }

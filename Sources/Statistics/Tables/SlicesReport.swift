@@ -61,7 +61,9 @@ public func slicesReport(_ table: CSVTable, reference: String, scale: QualitySca
     guard !values.isEmpty else {
         throw StatisticsError.csv(source: table.source, line: 1, message: "the file has a header but no rows")
     }
-    let rows = try compareSlices(values, reference: reference, scale: scale, resamples: resamples, seed: seed)
+    let rows = try table.attributing {
+        try compareSlices(values, reference: reference, scale: scale, resamples: resamples, seed: seed)
+    }
     return SlicesReport(reference: reference,
                         slices: Dictionary(uniqueKeysWithValues: rows.map { ($0.slice, .init(comparison: $0)) }))
 }
