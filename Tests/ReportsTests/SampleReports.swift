@@ -8,7 +8,7 @@ extension Tag {
 
 /// Fixed report values for snapshots, and the same reports with every text replaced by hostile content.
 enum SampleReports {
-    static let generated = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-17T06:26:40Z
+    static let generated = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T11:06:40Z
 
     /// Texts that must come out of every report as plain text, never as markup.
     static let hostile: [String] = [
