@@ -27,7 +27,7 @@ let package = Package(
             name: "gait",
             dependencies: [
                 "GaitCore", "GaitStore", "Inference", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports",
+                "Tuning", "Reports", "ModelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +37,7 @@ let package = Package(
                 plugins: ["EmbedResources"]),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
+        .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
     ],
     swiftLanguageModes: [.v6]
