@@ -100,6 +100,7 @@ public struct OpenAISampling: Sendable, Hashable {
 /// Keys of every request body; one list, so chat and text completions read sampling the same way.
 enum OpenAIRequestKey: String, CodingKey {
     case model, messages, prompt, stream, stop
+    case streamOptions = "stream_options"
     case n, temperature, seed
     case topP = "top_p", topK = "top_k", minP = "min_p", repeatPenalty = "repeat_penalty"
     case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens"
@@ -170,20 +171,29 @@ public enum OpenAIStop: Sendable, Hashable, Codable {
     }
 }
 
+/// `stream_options` of a request.
+struct OpenAIStreamOptions: Codable {
+    var includeUsage: Bool?
+    private enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+}
+
 /// The body of `POST /v1/chat/completions`.
 public struct OpenAIChatCompletionRequest: Sendable, Hashable, Codable {
     public var model: String?
     public var messages: [OpenAIMessage]
     public var sampling: OpenAISampling
     public var stream: Bool?
+    /// `stream_options.include_usage`: whether a streamed response ends with a usage chunk.
+    public var includeUsage: Bool?
     public var stop: OpenAIStop?
 
     public init(model: String?, messages: [OpenAIMessage], sampling: OpenAISampling, stream: Bool? = nil,
-                stop: OpenAIStop? = nil) {
+                includeUsage: Bool? = nil, stop: OpenAIStop? = nil) {
         self.model = model
         self.messages = messages
         self.sampling = sampling
         self.stream = stream
+        self.includeUsage = includeUsage
         self.stop = stop
     }
 
@@ -193,6 +203,7 @@ public struct OpenAIChatCompletionRequest: Sendable, Hashable, Codable {
         messages = try container.decode([OpenAIMessage].self, forKey: .messages)
         sampling = try OpenAISampling(from: container)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
+        includeUsage = try container.decodeIfPresent(OpenAIStreamOptions.self, forKey: .streamOptions)?.includeUsage
         stop = try container.decodeIfPresent(OpenAIStop.self, forKey: .stop)
     }
 
@@ -202,6 +213,8 @@ public struct OpenAIChatCompletionRequest: Sendable, Hashable, Codable {
         try container.encode(messages, forKey: .messages)
         try sampling.encode(to: &container)
         try container.encodeIfPresent(stream, forKey: .stream)
+        try container.encodeIfPresent(includeUsage.map { OpenAIStreamOptions(includeUsage: $0) },
+                                      forKey: .streamOptions)
         try container.encodeIfPresent(stop, forKey: .stop)
     }
 }
@@ -213,14 +226,17 @@ public struct OpenAICompletionRequest: Sendable, Hashable, Codable {
     public var prompt: String
     public var sampling: OpenAISampling
     public var stream: Bool?
+    /// `stream_options.include_usage`: whether a streamed response ends with a usage chunk.
+    public var includeUsage: Bool?
     public var stop: OpenAIStop?
 
     public init(model: String?, prompt: String, sampling: OpenAISampling, stream: Bool? = nil,
-                stop: OpenAIStop? = nil) {
+                includeUsage: Bool? = nil, stop: OpenAIStop? = nil) {
         self.model = model
         self.prompt = prompt
         self.sampling = sampling
         self.stream = stream
+        self.includeUsage = includeUsage
         self.stop = stop
     }
 
@@ -240,6 +256,7 @@ public struct OpenAICompletionRequest: Sendable, Hashable, Codable {
         }
         sampling = try OpenAISampling(from: container)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
+        includeUsage = try container.decodeIfPresent(OpenAIStreamOptions.self, forKey: .streamOptions)?.includeUsage
         stop = try container.decodeIfPresent(OpenAIStop.self, forKey: .stop)
     }
 
@@ -249,6 +266,8 @@ public struct OpenAICompletionRequest: Sendable, Hashable, Codable {
         try container.encode(prompt, forKey: .prompt)
         try sampling.encode(to: &container)
         try container.encodeIfPresent(stream, forKey: .stream)
+        try container.encodeIfPresent(includeUsage.map { OpenAIStreamOptions(includeUsage: $0) },
+                                      forKey: .streamOptions)
         try container.encodeIfPresent(stop, forKey: .stop)
     }
 }
