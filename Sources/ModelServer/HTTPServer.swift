@@ -156,6 +156,7 @@ public final class HTTPServer: Sendable {
             switch state.phase {
             case .ready:
                 state.phase = .stopped
+                listener.close()
             case .running:
                 state.phase = .stopping
                 listener.shutdownBoth()
