@@ -36,15 +36,18 @@ enum RawHTTPError: Error, CustomStringConvertible {
 
 /// Sends `text` (CRLF line ends are the caller's) to 127.0.0.1:`port` and reads until the server
 /// closes the connection. The blocking socket calls run on their own thread.
-func rawExchange(port: Int, _ bytes: [UInt8], halfClose: Bool = false) async throws -> [UInt8] {
+/// With `continueWith`, those bytes are sent once the first response head (`100 Continue`) arrived.
+func rawExchange(port: Int, _ bytes: [UInt8], halfClose: Bool = false,
+                 continueWith: [UInt8]? = nil) async throws -> [UInt8] {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
         Thread {
-            continuation.resume(with: Result { try blockingExchange(port: port, bytes, halfClose: halfClose) })
+            continuation.resume(with: Result { try blockingExchange(port: port, bytes, halfClose: halfClose,
+                                                                    continueWith: continueWith) })
         }.start()
     }
 }
 
-private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool) throws -> [UInt8] {
+private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, continueWith: [UInt8]?) throws -> [UInt8] {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw RawHTTPError.connect(errno) }
     defer { close(descriptor) }
@@ -60,6 +63,27 @@ private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool) thro
         }
     }
     guard connected == 0 else { throw RawHTTPError.connect(errno) }
+    sendAll(descriptor, bytes)
+    var received: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    if let continueWith {
+        while received.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, 65_536, 0) }
+            if count <= 0 { break }
+            received += chunk[0..<count]
+        }
+        sendAll(descriptor, continueWith)
+    }
+    if halfClose { shutdown(descriptor, Int32(SHUT_WR)) }
+    while true {
+        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, 65_536, 0) }
+        if count <= 0 { break }
+        received += chunk[0..<count]
+    }
+    return received
+}
+
+private func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes {
@@ -69,15 +93,6 @@ private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool) thro
         if written <= 0 { break }
         offset += written
     }
-    if halfClose { shutdown(descriptor, Int32(SHUT_WR)) }
-    var received: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, 65_536, 0) }
-        if count <= 0 { break }
-        received += chunk[0..<count]
-    }
-    return received
 }
 
 /// Sends one request (adding `Connection: close`) and parses the one response.
