@@ -173,19 +173,21 @@ public final class HTTPServer: Sendable {
 
     private func acceptConnections() {
         while let socket = listener.accept() {
-            let accepted = state.withLock { state -> Bool in
-                guard state.phase == .running, state.connections.count < limits.maxConnections else { return false }
+            let refusal = state.withLock { state -> String? in
+                guard state.phase == .running else { return "The server is shutting down" }
+                guard state.connections.count < limits.maxConnections else {
+                    return "The server has \(limits.maxConnections) open connections; try again"
+                }
                 state.connections[socket.descriptor] = Connection(socket: socket, busy: false)
                 state.threads += 1
-                return true
+                return nil
             }
-            if accepted {
-                Thread { self.serveConnection(socket) }.start()
-            } else {
+            if let refusal {
                 socket.setTimeouts(receive: 1, send: 1)
-                _ = socket.sendAll(Self.errorBytes(status: 503,
-                                                   message: "The server has \(limits.maxConnections) open connections; try again"))
+                _ = socket.sendAll(Self.errorBytes(status: 503, message: refusal))
                 socket.close()
+            } else {
+                Thread { self.serveConnection(socket) }.start()
             }
         }
         threadExited()

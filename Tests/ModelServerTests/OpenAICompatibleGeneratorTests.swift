@@ -220,11 +220,11 @@ struct OpenAICompatibleGeneratorTests {
             return rawJSON("{}")
         }) { port in
             let error = await #expect(throws: OpenAIClientError.self) {
-                try await testClient(port: port, timeout: 0.5).generate(chat("hi"), onToken: nil)
+                try await testClient(port: port, timeout: 1).generate(chat("hi"), onToken: nil)
             }
             return (error, "http://127.0.0.1:\(port)/v1/chat/completions")
         }
-        #expect(error?.description == "POST \(url) timed out after 0.5 s")
+        #expect(error?.description == "POST \(url) timed out after 1 s")
     }
 
     @Test(arguments: ["ftp://example.com", "127.0.0.1:8080", "http://", "http://host/v1?x=1"])
