@@ -17,6 +17,10 @@ struct FakeGenerator: Generator {
     let identity = ModelIdentity(backend: "fake", name: "fake-model")
     /// Wait between words.
     var delay: Duration = .zero
+    /// Whether words are reported through `onToken` (the protocol allows never calling it).
+    var reportsTokens = true
+    /// Thrown after the first candidate, when set.
+    var failure: FailureForTests?
     let record = Record()
 
     /// Prompt tokens: words of every message (or of the raw prompt).
@@ -54,8 +58,9 @@ struct FakeGenerator: Generator {
             for (position, word) in kept.enumerated() {
                 try Task.checkCancellation()
                 if delay > .zero { try await Task.sleep(for: delay) }
-                onToken?(index, position == 0 ? String(word) : " " + word)
+                if reportsTokens { onToken?(index, position == 0 ? String(word) : " " + word) }
             }
+            if let failure, index == 1 { throw failure }
             candidates.append(GeneratedCandidate(
                 text: kept.joined(separator: " "), tokenIDs: nil, tokenCount: kept.count,
                 finishReason: kept.count < words.count ? .length : .stop, latency: 0))
@@ -63,4 +68,9 @@ struct FakeGenerator: Generator {
         return GenerationResult(candidates: candidates, promptTokens: Self.countTokens(request.input),
                                 wallSeconds: 0)
     }
+}
+
+/// An error a fake generator throws.
+struct FailureForTests: Error, CustomStringConvertible {
+    var description: String
 }
