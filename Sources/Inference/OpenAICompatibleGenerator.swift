@@ -31,6 +31,7 @@ public struct OpenAICompatibleGenerator: Generator, CustomStringConvertible, Cus
     public let endpoint: URL
     /// Seconds one HTTP request may take before it fails with `timedOut`.
     public let timeout: Double
+    /// Attempts and waits for answers that say "try again".
     public let retryPolicy: OpenAIRetryPolicy
     private let apiKey: String?
     private let session: SessionBox
@@ -67,6 +68,9 @@ public struct OpenAICompatibleGenerator: Generator, CustomStringConvertible, Cus
         Mirror(self, children: ["identity": identity, "timeout": timeout, "apiKey": apiKey == nil ? "none" : "set"])
     }
 
+    /// Asks the server for `request.n` candidates (several requests when it returns fewer), then calls
+    /// `onToken` once per candidate with its whole text.
+    /// - Throws: `OpenAIClientError` naming the URL; `CancellationError` when cancelled.
     public func generate(_ request: GenerationRequest,
                          onToken: (@Sendable (Int, String) -> Void)?) async throws -> GenerationResult {
         guard request.n >= 1 else {

@@ -16,6 +16,7 @@ public struct OpenAIRetryPolicy: Sendable {
     /// Waits the given seconds; injected so tests observe the delays without sleeping.
     public var sleep: @Sendable (Double) async throws -> Void
 
+    /// Four attempts, waiting 0.5 s, 1 s, 2 s (or what Retry-After asks, up to 60 s).
     public init(maxAttempts: Int = 4, initialDelay: Double = 0.5, maxDelay: Double = 60,
                 sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
                     try await Task.sleep(for: .seconds(seconds))

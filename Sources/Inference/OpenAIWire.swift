@@ -4,6 +4,8 @@ import Foundation
 // (`OpenAICompatibleGenerator`) and Gait's own server (`ModelServer`), so both speak exactly one dialect.
 // Field names follow OpenAI's API reference (https://platform.openai.com/docs/api-reference/chat);
 // `top_k`, `min_p` and `repeat_penalty` are llama.cpp server extensions (tools/server/README.md).
+// Properties mirror the JSON keys of the same meaning (camelCase here, snake_case on the wire) and are
+// documented where they differ from OpenAI's reference.
 
 /// One message of a chat request or response body.
 ///

@@ -2,13 +2,18 @@ import Foundation
 
 /// Header fields in arrival order, looked up without regard to case (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable, Hashable {
+    /// One header line: its name as sent and its value without surrounding blanks.
     public struct Field: Sendable, Hashable {
+        /// The name as sent (compare without regard to case).
         public var name: String
+        /// The value, surrounding blanks removed.
         public var value: String
     }
 
+    /// Every field, in order.
     public private(set) var fields: [Field]
 
+    /// Headers from (name, value) pairs, in order.
     public init(_ fields: [(String, String)] = []) {
         self.fields = fields.map { Field(name: $0.0, value: $0.1) }
     }
@@ -23,6 +28,7 @@ public struct HTTPHeaders: Sendable, Hashable {
         fields.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
     }
 
+    /// Appends a field (a name may repeat).
     public mutating func add(_ name: String, _ value: String) {
         fields.append(Field(name: name, value: value))
     }
@@ -30,14 +36,18 @@ public struct HTTPHeaders: Sendable, Hashable {
 
 /// A parsed HTTP/1.x request with its whole body.
 public struct HTTPRequest: Sendable, Hashable {
+    /// `GET`, `POST`…
     public var method: String
     /// The request target as sent: path and query.
     public var target: String
     /// `HTTP/1.0` or `HTTP/1.1`.
     public var version: String
+    /// The header fields.
     public var headers: HTTPHeaders
+    /// The whole body (`Content-Length` bytes).
     public var body: [UInt8]
 
+    /// A request, as the server parses it or as a test builds it.
     public init(method: String, target: String, version: String = "HTTP/1.1", headers: HTTPHeaders = HTTPHeaders(),
                 body: [UInt8] = []) {
         self.method = method
@@ -63,6 +73,7 @@ public struct HTTPRequest: Sendable, Hashable {
 
 /// What a handler answers: a status, headers, and a body given whole or written as it is produced.
 public struct HTTPResponse: Sendable {
+    /// A body known in full, or one written while it is produced.
     public enum Body: Sendable {
         case bytes([UInt8])
         /// Written piece by piece (chunked transfer coding for HTTP/1.1 clients). The server always
@@ -71,10 +82,14 @@ public struct HTTPResponse: Sendable {
         case stream(@Sendable (HTTPBodyWriter) async -> Void)
     }
 
+    /// The status code; the reason phrase is `reason(status)`.
     public var status: Int
+    /// Header fields; the server adds the framing (`Content-Length` or chunked) and `Connection`.
     public var headers: HTTPHeaders
+    /// The body.
     public var body: Body
 
+    /// A response; an empty body by default.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
         self.status = status
         self.headers = headers

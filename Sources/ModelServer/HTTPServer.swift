@@ -35,6 +35,7 @@ public final class HTTPServer: Sendable {
         /// Seconds one socket write may block on a client that does not read.
         public var sendTimeout: Double
 
+        /// Limits for a server on one machine serving a handful of clients.
         public init(maxConnections: Int = 64, maxHeadBytes: Int = 16 * 1024, maxBodyBytes: Int = 4 * 1024 * 1024,
                     idleTimeout: Double = 30, sendTimeout: Double = 30) {
             self.maxConnections = maxConnections
@@ -52,6 +53,7 @@ public final class HTTPServer: Sendable {
     public let host: String
     /// The port bound: the one asked for, or the one the system picked for port 0.
     public let port: Int
+    /// The limits the server enforces.
     public let limits: Limits
     private let handler: Handler
     private let listener: Socket

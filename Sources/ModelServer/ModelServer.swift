@@ -42,6 +42,7 @@ public struct ModelServer: Sendable {
         /// The seed of a request that sets none.
         public var randomSeed: @Sendable () -> UInt64
 
+        /// A configuration; only the context length has no default.
         public init(contextLength: Int, countTokens: (@Sendable (GenerationInput) throws -> Int)? = nil,
                     maxCandidates: Int = 16, defaultMaxTokens: Int = 256, maxConcurrentGenerations: Int = 1,
                     maxQueuedRequests: Int = 64, now: @escaping @Sendable () -> Date = { Date() },
@@ -57,7 +58,9 @@ public struct ModelServer: Sendable {
         }
     }
 
+    /// The generator requests go to.
     public let generator: any Generator
+    /// Limits and defaults.
     public let configuration: Configuration
     let queue: GenerationQueue
 
