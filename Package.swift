@@ -26,17 +26,18 @@ let package = Package(
         .executableTarget(
             name: "gait",
             dependencies: [
-                "GaitCore", "GaitStore", "Inference", "ReviewConsole", "Statistics", "Rollout",
+                "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
                 "Tuning", "Reports", "ModelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "GaitCore", dependencies: [.product(name: "Yams", package: "Yams")],
                 plugins: ["EmbedResources"]),
-        .target(name: "GaitStore", dependencies: ["GaitCore", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "GaitStore", dependencies: ["GaitCore", "Kernels", .product(name: "GRDB", package: "GRDB.swift")],
                 plugins: ["EmbedResources"]),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
+        .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
         .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
@@ -54,7 +55,7 @@ let package = Package(
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
-        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
@@ -62,6 +63,7 @@ let package = Package(
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
     ],

@@ -6,6 +6,15 @@ struct Gait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
-        subcommands: []
+        subcommands: [
+            InitCommand.self,
+            PromptsCommand.self,
+            RubricsCommand.self,
+            RatersCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
+            VerifyCommand.self,
+            ModelCommand.self,
+        ]
     )
 }
