@@ -27,7 +27,7 @@ let package = Package(
             name: "gait",
             dependencies: [
                 "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports",
+                "Tuning", "Reports", "ModelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
         .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
+        .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
     ],
     swiftLanguageModes: [.v6]
