@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"], exclude: ["Fixtures"]),
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),

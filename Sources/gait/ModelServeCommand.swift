@@ -85,15 +85,10 @@ struct ServedModel {
     var countTokens: (@Sendable (GenerationInput) throws -> Int)?
 
     /// Loads the GGUF at `path`, or the embedded default model.
-    static func load(path: String?) async throws -> ServedModel {
-        throw ServeError.engineUnavailable
-    }
-
-    enum ServeError: Error, CustomStringConvertible {
-        case engineUnavailable
-
-        var description: String {
-            "This build of gait has no embedded engine to serve; use an OpenAI-compatible server with --endpoint"
-        }
+    static func load(path: String?, threads: Int? = nil) async throws -> ServedModel {
+        let generator = try GeneratorFactory.localEngine(path: path, threads: threads)
+        let model = generator.engine.model
+        return ServedModel(generator: generator, contextLength: model.config.contextLength,
+                           countTokens: { input in try model.promptTokens(for: input).count })
     }
 }
