@@ -7,6 +7,7 @@ struct Gait: AsyncParsableCommand {
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
         subcommands: [
+            DemoCommand.self,
             InitCommand.self,
             PromptsCommand.self,
             RubricsCommand.self,
