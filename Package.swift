@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
-        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
+        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore", "GaitStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
