@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "gait",
             dependencies: [
-                "GaitCore", "GaitStore", "Inference", "ReviewConsole", "Statistics", "Rollout",
+                "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
                 "Tuning", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -37,6 +37,7 @@ let package = Package(
                 plugins: ["EmbedResources"]),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
+        .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
@@ -53,7 +54,7 @@ let package = Package(
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
-        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,8 @@ struct Gait: AsyncParsableCommand {
             PromptsCommand.self,
             RubricsCommand.self,
             RatersCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
             VerifyCommand.self,
         ]
     )
