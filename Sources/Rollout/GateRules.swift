@@ -49,6 +49,10 @@ public struct EvidenceFloor: Sendable, Hashable, Codable {
         self.minRaters = minRaters
         self.minDays = minDays
     }
+
+    enum CodingKeys: String, CodingKey {
+        case minItems = "min_items", minRaters = "min_raters", minDays = "min_days"
+    }
 }
 
 /// What a condition measures.

@@ -59,6 +59,10 @@ public struct MetricEstimator: Sendable {
 
     /// The estimate of the condition's metric.
     public func estimate(_ condition: GateCondition) -> MetricEstimate {
+        let readsRatings = ![.latencyMilliseconds, .tokens].contains(condition.metric)
+        if readsRatings, evidence.ratings.isEmpty {
+            return .unavailable("no ratings of scope '\(evidence.scope)' in \(evidence.stage.rawValue) yet")
+        }
         do {
             switch condition.metric {
             case .acceptanceRate: return try acceptanceRate(condition)

@@ -11,8 +11,6 @@ public enum RolloutError: Error, Sendable, Hashable, CustomStringConvertible {
     case gateRefuses(scope: String, from: Stage, to: Stage, decisionID: Int64, outcome: GateOutcome, summary: String)
     /// An override by someone who is not a lead, or without a reason.
     case overrideRefused(String)
-    /// A rules file without a `gates:` section.
-    case noGates(source: String)
 
     public var description: String {
         switch self {
@@ -25,8 +23,6 @@ public enum RolloutError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "nothing was changed. Gather more evidence and run `gait gate`, or a lead may pass --override --reason TEXT"
         case let .overrideRefused(message):
             message
-        case let .noGates(source):
-            "\(source) has no gates: section; see the README's \"Gate rules\" for its form"
         }
     }
 }

@@ -13,6 +13,7 @@ struct Gait: AsyncParsableCommand {
             RatersCommand.self,
             GenerateCommand.self,
             RunsCommand.self,
+            GateCommand.self, PromoteCommand.self, DemoteCommand.self, StagesCommand.self,
             VerifyCommand.self,
         ]
     )
