@@ -76,42 +76,58 @@ final class GateWorkspace {
         try rate([(item, rater, answer)])
     }
 
-    /// Writes many ratings in one transaction (one audit event each).
+    /// Writes many ratings in one transaction, one audit event per rating.
     func rate(_ ratings: [(item: Int64, rater: String, answer: Answer)]) throws {
+        try write(ratings.map { [$0] })
+    }
+
+    /// Writes ratings in one transaction, one audit event per group (all ratings of an item, say).
+    private func write(_ groups: [[(item: Int64, rater: String, answer: Answer)]]) throws {
         let now = clock.now
         let stamp = Timestamp.string(now)
         try workspace.writer.write { db in
-            for (item, raterName, answer) in ratings {
-                let rater = try Int64.fetchOne(db, sql: "SELECT id FROM raters WHERE name = ?", arguments: [raterName]) ?? -1
-                try AuditLog.record(db, at: now, actor: raterName, kind: "ratings.submit", detail: "item \(item)") { event in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO ratings (item_id, rater_id, outcome, comment, discard_reason, shown_at, first_answer_at,
-                                                 submitted_at, active_seconds, event_id)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [item, rater, answer.discarded ? "discarded" : "rated", answer.comment,
-                                    answer.discarded ? "unusable" : nil, stamp, stamp, stamp, 12.5, event.id])
-                    let rating = db.lastInsertedRowID
-                    if !answer.discarded {
-                        for (criterion, value, number) in [("helpful", String(answer.helpful), Double(answer.helpful) as Double?),
-                                                           ("correct", "yes", nil),
-                                                           ("accept", answer.accept ? "yes" : "no", answer.accept ? 1 : 0)] {
-                            try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                                           arguments: [rating, criterion, value, number, event.id])
-                        }
-                    }
-                    for flag in answer.flags {
-                        try db.execute(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)",
-                                       arguments: [rating, flag, event.id])
+            for group in groups {
+                guard let first = group.first else { continue }
+                try AuditLog.record(db, at: now, actor: first.rater, kind: "ratings.submit",
+                                    detail: "\(group.count) ratings of item \(first.item)") { event in
+                    for (item, raterName, answer) in group {
+                        try insert(db, item: item, rater: raterName, answer: answer, stamp: stamp, event: event.id)
                     }
                 }
             }
         }
     }
 
-    /// Rates every item by `raters`, all giving the same answer: `answer(index)` for the item at `index`.
+    private func insert(_ db: Database, item: Int64, rater raterName: String, answer: Answer, stamp: String,
+                        event: Int64) throws {
+        let rater = try Int64.fetchOne(db, sql: "SELECT id FROM raters WHERE name = ?", arguments: [raterName]) ?? -1
+        try db.execute(
+            sql: """
+                INSERT INTO ratings (item_id, rater_id, outcome, comment, discard_reason, shown_at, first_answer_at,
+                                     submitted_at, active_seconds, event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [item, rater, answer.discarded ? "discarded" : "rated", answer.comment,
+                        answer.discarded ? "unusable" : nil, stamp, stamp, stamp, 12.5, event])
+        let rating = db.lastInsertedRowID
+        if !answer.discarded {
+            let values: [(String, String, Double?)] = [("helpful", String(answer.helpful), Double(answer.helpful)),
+                                                      ("correct", "yes", nil),
+                                                      ("accept", answer.accept ? "yes" : "no", answer.accept ? 1 : 0)]
+            for (criterion, value, number) in values {
+                try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [rating, criterion, value, number, event])
+            }
+        }
+        for flag in answer.flags {
+            try db.execute(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)",
+                           arguments: [rating, flag, event])
+        }
+    }
+
+    /// Rates every item by `raters`, all giving the same answer, `answer(index)` for the item at `index`;
+    /// the ratings of one item share an audit event (so large scenarios stay quick).
     func rateAll(_ items: [Int64], by raters: [String] = ["ana", "ben", "cy"], _ answer: (Int) -> Answer) throws {
-        try rate(items.enumerated().flatMap { index, item in raters.map { (item, $0, answer(index)) } })
+        try write(items.enumerated().map { index, item in raters.map { (item, $0, answer(index)) } })
     }
 }
