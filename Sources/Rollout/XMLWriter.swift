@@ -14,7 +14,8 @@ struct XMLWriter {
     mutating func start(_ name: String, _ attributes: KeyValuePairs<String, String> = [:]) {
         closeStartTag()
         if !hasChildElements.isEmpty { hasChildElements[hasChildElements.count - 1] = true }
-        output += "\n" + indent + "<" + name
+        if !output.hasSuffix("\n") { output += "\n" }
+        output += indent + "<" + name
         for (key, value) in attributes { output += " \(key)=\"\(Self.escape(value, attribute: true))\"" }
         tagIsOpen = true
         open.append(name)
