@@ -33,8 +33,11 @@ struct GateCommand: AsyncParsableCommand {
         if current {
             if from != nil || to != nil { throw ValidationError("--current re-checks the scope's own stage; leave out --from and --to") }
         } else {
-            guard from != nil, to != nil else {
+            guard let from, let to else {
                 throw ValidationError("--from and --to are required (or --current to re-check the scope's stage)")
+            }
+            guard Transition(from: from, to: to) != nil else {
+                throw ValidationError("--from \(from.rawValue) --to \(to.rawValue) is not a gate transition; gates decide crawl->walk and walk->run")
             }
             if apply { throw ValidationError("--apply goes with --current") }
         }
@@ -90,10 +93,6 @@ struct GateReport: Encodable {
         exitCode = decision.evaluation.exitCode
         evaluation = decision.evaluation
         self.demotion = demotion
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case decisionID = "decision_id", outcome, exitCode = "exit_code", evaluation, demotion
     }
 }
 

@@ -77,10 +77,6 @@ enum StageChangeText {
         var decisionID: Int64
         var decisionOutcome: GateOutcome
         var evaluatedNow: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case change, decisionID = "decision_id", decisionOutcome = "decision_outcome", evaluatedNow = "evaluated_now"
-        }
     }
 
     static func print(_ outcome: StageChangeOutcome, format: OutputFormat) throws {

@@ -30,9 +30,14 @@ final class GateWorkspace {
     let clock: ManualClock
     private var promptCounter = 0
 
-    init() throws {
+    /// An in-memory workspace, or a workspace file at `path` (for the command-line tests).
+    init(path: String? = nil) throws {
         clock = ManualClock()
-        workspace = try Workspace.inMemory(clock: clock.function)
+        if let path {
+            workspace = try Workspace.initialize(path: path, clock: clock.function).workspace
+        } else {
+            workspace = try Workspace.inMemory(clock: clock.function)
+        }
         for (path, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: path) }
         try workspace.addRater(name: "ana", role: .rater)
         try workspace.addRater(name: "ben", role: .rater)
