@@ -15,7 +15,9 @@ public enum GateOutcome: String, Sendable, Hashable, Codable, CaseIterable, Data
 
 /// Whether a stage change moves a scope up or down.
 public enum StageDirection: String, Sendable, Hashable, Codable, DatabaseValueConvertible {
+    /// Up one stage, on a passing gate or a lead's override.
     case promote
+    /// Down, on a critical failure of a re-check or a lead's override.
     case demote
 }
 
@@ -27,12 +29,15 @@ public struct GateDecisionRecord: Sendable, Hashable, Codable {
     public var from: Stage
     /// The stage the evaluation was for; equal to `from` for a re-check of the current stage.
     public var to: Stage
+    /// `pass`, `fail` or `inconclusive`.
     public var outcome: GateOutcome
     /// SHA-256 of the canonical text of the rules applied.
     public var rulesSHA256: String
     /// The full evaluation as JSON (conditions, values, intervals, evidence counts).
     public var evidence: String
+    /// When it was decided (stored timestamp form).
     public var decidedAt: String
+    /// The audit event that recorded it.
     public var eventID: Int64
 }
 
@@ -44,8 +49,11 @@ public struct StageChangeRecord: Sendable, Hashable, Codable {
     public var from: Stage?
     public var to: Stage
     public var direction: StageDirection
+    /// The decision that justified the change (for an override: the decision overridden).
     public var gateDecisionID: Int64?
+    /// Whether a lead overrode the gate.
     public var isOverride: Bool
+    /// The lead's reason for an override.
     public var reason: String?
     /// The rater who acted; nil for an automatic demotion.
     public var actor: String?
@@ -65,6 +73,7 @@ public struct StageChangeRequest: Sendable, Hashable {
     /// The acting rater's name; nil for an automatic demotion (recorded as `system`).
     public var actor: String?
 
+    /// A change request; see the properties.
     public init(scope: String, from: Stage, to: Stage, gateDecisionID: Int64?, isOverride: Bool = false,
                 reason: String? = nil, actor: String?) {
         self.scope = scope
@@ -87,6 +96,7 @@ public struct ScopeStage: Sendable, Hashable, Codable {
     /// When the scope entered the stage: its last change, or its first candidate for a scope still in its
     /// initial `crawl`; nil when it has neither.
     public var since: String?
+    /// The change that put the scope in its stage; nil while it is in its initial crawl.
     public var lastChange: StageChangeRecord?
 }
 

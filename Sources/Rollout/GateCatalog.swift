@@ -8,6 +8,7 @@ public struct GateCatalog: Sendable, Hashable {
     /// Every attribute name prompts carry.
     public var attributes: Set<String>
 
+    /// A catalog of the given rubrics and attribute names.
     public init(rubrics: [Rubric], attributes: Set<String>) {
         self.rubrics = rubrics
         self.attributes = attributes

@@ -4,10 +4,13 @@ import GaitStore
 
 /// One condition as evaluated: the estimate, the number compared, and the result.
 public struct ConditionResult: Sendable, Hashable, Codable {
+    /// The condition as the rules state it.
     public var condition: GateCondition
+    /// The metric measured on the evidence.
     public var estimate: MetricEstimate
     /// The number the condition's statistic names; nil when the metric could not be measured.
     public var observed: Double?
+    /// `pass`, `fail` or `inconclusive`, for this condition alone.
     public var result: GateOutcome
     /// Whether the whole interval (or the point, for metrics without one) lies on the wrong side.
     public var decisive: Bool
@@ -19,21 +22,29 @@ public struct ConditionResult: Sendable, Hashable, Codable {
 public struct FloorCheck: Sendable, Hashable, Codable {
     /// `min_items`, `min_raters` or `min_days`.
     public var name: String
+    /// The floor the rule sets.
     public var required: Double
+    /// What the evidence has.
     public var observed: Double
+    /// Whether `observed` reaches `required`.
     public var met: Bool
 }
 
 /// A gate evaluated on evidence: every condition, the floor, and the outcome.
 public struct GateEvaluation: Sendable, Hashable, Codable {
+    /// The scope decided for.
     public var scope: String
+    /// The stage the evidence comes from.
     public var from: Stage
     /// Equal to `from` for a re-check of the current stage.
     public var to: Stage
+    /// The gate's outcome.
     public var outcome: GateOutcome
     /// One sentence: why the outcome.
     public var summary: String
+    /// The evidence-floor checks (`min_days` is left out of a re-check).
     public var floor: [FloorCheck]
+    /// Every condition, in the rule's order.
     public var conditions: [ConditionResult]
     /// Ratings, items and raters in the evidence.
     public var ratings: Int
@@ -41,7 +52,9 @@ public struct GateEvaluation: Sendable, Hashable, Codable {
     public var raters: Int
     /// When the evidence window opened.
     public var evidenceSince: String?
+    /// Days the scope had spent in `from` when evaluated.
     public var daysInStage: Double
+    /// When the gate was evaluated (stored timestamp form).
     public var evaluatedAt: String
     /// The canonical text of the rule applied (its SHA-256 is stored with the decision).
     public var rule: String

@@ -5,6 +5,7 @@ import GaitStore
 /// What a gate is decided on: the live ratings of one scope in one stage since the scope entered it,
 /// the rubrics they were given under, and the cost of the candidates generated meanwhile.
 public struct GateEvidence: Sendable {
+    /// The scope the evidence is about.
     public var scope: String
     /// The stage the evidence comes from.
     public var stage: Stage
@@ -19,6 +20,7 @@ public struct GateEvidence: Sendable {
     /// Days from `since` to the evaluation (or to the scope leaving the stage); 0 without `since`.
     public var daysInStage: Double
 
+    /// Evidence assembled by hand (tests, what-if analyses); ``gather(from:scope:stage:now:)`` reads a workspace.
     public init(scope: String, stage: Stage, ratings: [RatingRecord], rubrics: [Int64: Rubric],
                 measures: [CandidateMeasure] = [], since: String? = nil, daysInStage: Double = 0) {
         self.scope = scope

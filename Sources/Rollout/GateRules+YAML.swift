@@ -137,8 +137,9 @@ extension GateRules {
             throw InputError(source: node.source, line: node.line, column: node.column, key: "\(node.path).flag",
                              problem: "missing required key: flag_rate counts one flag")
         }
-        if reference != nil, metric == .counterfactualP, attribute == nil {
-            throw try node.required("reference").error("a reference of counterfactual_p is a value of its attribute; name the attribute too")
+        if metric == .counterfactualP, attribute == nil {
+            throw InputError(source: node.source, line: node.line, column: node.column, key: "\(node.path).attribute",
+                             problem: "missing required key: counterfactual_p orients each pair by an attribute (e.g. gender)")
         }
         var minSliceItems = 5
         if let value = try node.optional("min_slice_items") {

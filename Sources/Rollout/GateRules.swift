@@ -44,6 +44,7 @@ public struct EvidenceFloor: Sendable, Hashable, Codable {
     /// Days since the scope entered the stage it leaves (not checked when re-checking the current stage).
     public var minDays: Double
 
+    /// A floor; zero everywhere means no floor.
     public init(minItems: Int = 0, minRaters: Int = 0, minDays: Double = 0) {
         self.minItems = minItems
         self.minRaters = minRaters
@@ -156,9 +157,13 @@ public enum Comparison: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// Where a key of a rules file was written, so a rule rejected later (an unknown criterion) names it.
 public struct RuleLocation: Sendable, Hashable {
+    /// The file.
     public var source: String
+    /// 1-based line, when known.
     public var line: Int?
+    /// 1-based column, when known.
     public var column: Int?
+    /// The dotted key path, e.g. `gates.crawl->walk.conditions[0].criterion`.
     public var key: String
 
     /// An error at this location.
@@ -171,9 +176,13 @@ public struct RuleLocation: Sendable, Hashable {
 public struct GateCondition: Sendable, Hashable, Codable {
     /// A name for reports; defaults to a rendering of the condition.
     public var name: String
+    /// What is measured.
     public var metric: GateMetric
+    /// Which number of the estimate is compared (`value`, `ci_low`, `ci_high`).
     public var statistic: GateStatistic
+    /// How it is compared.
     public var comparison: Comparison
+    /// What it is compared with.
     public var threshold: Double
     /// A failing critical condition fails the gate even below the evidence floor (when its interval
     /// lies wholly on the wrong side), fails it when its named bound fails, and triggers demotion.
@@ -186,7 +195,7 @@ public struct GateCondition: Sendable, Hashable, Codable {
     /// The flag of `flag_rate`.
     public var flag: String?
     /// The prompt attribute of `disparity` (nil: every attribute, worst one counts) and of
-    /// `counterfactual_p` (orders the members of each group).
+    /// `counterfactual_p` (required: orients every pair the same way, e.g. f − m).
     public var attribute: String?
     /// The reference slice (attribute value) of `disparity` and `counterfactual_p`; nil means the best
     /// slice for `disparity` and the first member in attribute order for `counterfactual_p`.
@@ -196,6 +205,7 @@ public struct GateCondition: Sendable, Hashable, Codable {
     /// Where each key was written; not part of the rule's identity.
     public var locations: [String: RuleLocation]
 
+    /// A condition; `name` defaults to ``defaultName``, `locations` to none (a condition built in code).
     public init(name: String? = nil, metric: GateMetric, statistic: GateStatistic = .value, comparison: Comparison,
                 threshold: Double, critical: Bool = false, criterion: String? = nil, rubric: String? = nil,
                 flag: String? = nil, attribute: String? = nil, reference: String? = nil, minSliceItems: Int = 5,
@@ -276,9 +286,12 @@ public struct GateCondition: Sendable, Hashable, Codable {
 
 /// The rule of one transition: its evidence floor and its conditions.
 public struct TransitionRule: Sendable, Hashable, Codable {
+    /// The least evidence the rule needs.
     public var floor: EvidenceFloor
+    /// The conditions, all of which must hold to pass.
     public var conditions: [GateCondition]
 
+    /// A rule of a floor and conditions.
     public init(floor: EvidenceFloor, conditions: [GateCondition]) {
         self.floor = floor
         self.conditions = conditions
@@ -289,10 +302,12 @@ public struct TransitionRule: Sendable, Hashable, Codable {
 public struct GateRules: Sendable, Hashable {
     /// Where the rules were read from, for messages.
     public var source: String
+    /// The general rule of each transition.
     public var transitions: [Transition: TransitionRule]
     /// Per scope, rules that replace the general rule of a transition.
     public var scopes: [String: [Transition: TransitionRule]]
 
+    /// Rules from their parts.
     public init(source: String, transitions: [Transition: TransitionRule],
                 scopes: [String: [Transition: TransitionRule]] = [:]) {
         self.source = source

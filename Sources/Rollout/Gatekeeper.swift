@@ -4,12 +4,15 @@ import GaitStore
 
 /// A stored gate decision with its evaluation.
 public struct GateDecision: Sendable, Hashable {
+    /// The stored row.
     public var record: GateDecisionRecord
+    /// The evaluation stored with it.
     public var evaluation: GateEvaluation
 }
 
 /// What a re-check of a scope's current stage did.
 public struct RecheckOutcome: Sendable, Hashable {
+    /// The stored re-check.
     public var decision: GateDecision
     /// The demotion it applied (only with `apply` and a critical failure).
     public var demotion: StageChangeRecord?
@@ -18,7 +21,9 @@ public struct RecheckOutcome: Sendable, Hashable {
 /// What a promotion or demotion did: the change, and the decision behind it (for an override, the
 /// decision the lead overrode, evaluated and stored at that moment).
 public struct StageChangeOutcome: Sendable, Hashable {
+    /// The recorded change.
     public var change: StageChangeRecord
+    /// The decision that justified (or was overridden by) it.
     public var decision: GateDecision
     /// Whether the decision was evaluated for this change, rather than an earlier stored one.
     public var evaluatedNow: Bool
@@ -28,7 +33,9 @@ public struct StageChangeOutcome: Sendable, Hashable {
 /// with its evidence, and records promotions and demotions only when a decision (or a lead's override)
 /// justifies them.
 public struct Gatekeeper: Sendable {
+    /// Where evidence is read and decisions and changes are written.
     public let workspace: Workspace
+    /// The rules applied, checked against the workspace.
     public let rules: GateRules
 
     /// A gatekeeper for a workspace; the rules are checked against its rubrics and prompt attributes.

@@ -5,13 +5,18 @@ import Statistics
 /// A metric measured on the evidence: a point estimate, its 95% interval when the metric has one, the
 /// sample size, and a note saying what was measured (or why nothing could be).
 public struct MetricEstimate: Sendable, Hashable, Codable {
+    /// The point estimate; nil when the metric could not be measured.
     public var value: Double?
+    /// The 95% interval's lower bound, for metrics with an interval.
     public var low: Double?
+    /// The 95% interval's upper bound, for metrics with an interval.
     public var high: Double?
     /// Items, candidates, pairs or pairable units behind the estimate.
     public var n: Int
+    /// What was measured, or why nothing could be.
     public var note: String?
 
+    /// An estimate from its parts.
     public init(value: Double?, low: Double? = nil, high: Double? = nil, n: Int, note: String? = nil) {
         self.value = value
         self.low = low
@@ -46,11 +51,13 @@ public struct MetricEstimate: Sendable, Hashable, Codable {
 /// ratio of proportions), set `low`/`high` in ``alpha(_:)`` and ``disparity(_:)`` and mark the metric in
 /// ``GateMetric/hasInterval``.
 public struct MetricEstimator: Sendable {
+    /// What the metrics are measured on.
     public var evidence: GateEvidence
     /// Bootstrap resamples for mean intervals, and its seed (fixed, so a decision can be reproduced).
     public var resamples: Int
     public var seed: UInt64
 
+    /// An estimator over evidence; the defaults are what gate decisions use.
     public init(evidence: GateEvidence, resamples: Int = 10_000, seed: UInt64 = 0) {
         self.evidence = evidence
         self.resamples = resamples
@@ -244,6 +251,8 @@ public struct MetricEstimator: Sendable {
     }
 
     private func counterfactualP(_ condition: GateCondition) throws -> MetricEstimate {
+        // Differences must point the same way in every group (say f − m) or the test loses its meaning.
+        guard let attribute = condition.attribute else { return .unavailable("counterfactual_p needs an attribute") }
         var byPrompt: [Int64: (rating: RatingRecord, values: [Double])] = [:]
         for rating in ratings(condition) where rating.counterfactualGroup != nil {
             guard let value = number(rating, condition, normalized: true) else { continue }
@@ -252,13 +261,7 @@ public struct MetricEstimator: Sendable {
         var groups: [String: [(key: String, mean: Double)]] = [:]
         for (rating, values) in byPrompt.values {
             guard let group = rating.counterfactualGroup else { continue }
-            let key: String
-            if let attribute = condition.attribute {
-                guard let value = rating.attributes[attribute] else { continue }
-                key = value
-            } else {
-                key = rating.promptID
-            }
+            guard let key = rating.attributes[attribute] else { continue }
             groups[group, default: []].append((key, values.reduce(0, +) / Double(values.count)))
         }
         var differences: [Double] = []
@@ -272,7 +275,7 @@ public struct MetricEstimator: Sendable {
             for member in members.dropFirst() { differences.append(member.mean - base.mean) }
         }
         guard !differences.isEmpty else {
-            return .unavailable("no counterfactual group has two rated members\(condition.attribute.map { " with attribute '\($0)'" } ?? "")")
+            return .unavailable("no counterfactual group has two rated members with attribute '\(attribute)'")
         }
         let test = try signFlipTest(differences: differences, resamples: resamples, seed: seed)
         let meanDifference = differences.reduce(0, +) / Double(differences.count)

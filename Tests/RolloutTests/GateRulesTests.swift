@@ -73,6 +73,8 @@ import Testing
          "gait.yaml:4:9: gates.crawl->walk.conditions[0].flag: missing required key: flag_rate counts one flag"),
         ("gates:\n  crawl->walk:\n    conditions:\n      - {metric: acceptance_rate, flag: harmful, comparison: \">=\", threshold: 0.8}\n",
          "gait.yaml:4:35: gates.crawl->walk.conditions[0].flag: unknown key; expected one of: comparison, critical, metric, name, rubric, statistic, threshold"),
+        ("gates:\n  crawl->walk:\n    conditions:\n      - {metric: counterfactual_p, comparison: \">=\", threshold: 0.05}\n",
+         "gait.yaml:4:9: gates.crawl->walk.conditions[0].attribute: missing required key: counterfactual_p orients each pair by an attribute (e.g. gender)"),
         ("gates:\n  crawl->walk:\n    evidence: {min_items: -3}\n    conditions:\n      - {metric: alpha, comparison: \">=\", threshold: 0.6}\n",
          "gait.yaml:3:27: gates.crawl->walk.evidence.min_items: must not be negative, found -3"),
         ("gates:\n  crawl->walk:\n    conditions: []\n",

@@ -51,7 +51,7 @@ import Testing
         #expect(reversed.value == 2.0 / 256)
         #expect(reversed.note == "10 pairs, mean difference -0.8 on 0…1 (sign-flip test, exact)")
         let gate = TransitionRule(floor: EvidenceFloor(), conditions: [
-            GateCondition(metric: .counterfactualP, comparison: .atLeast, threshold: 0.05),
+            GateCondition(metric: .counterfactualP, comparison: .atLeast, threshold: 0.05, attribute: "gender"),
         ]).evaluate(try GateEvidence.gather(from: w.workspace, scope: "faq", stage: .crawl, now: w.clock.now),
                     to: .walk, now: w.clock.now)
         #expect(gate.outcome == .fail)  // a p-value has no interval: its failing point is decisive
