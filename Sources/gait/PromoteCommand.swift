@@ -19,6 +19,17 @@ struct StageChangeOptions: ParsableArguments {
         }
         if !override, reason != nil { throw ValidationError("--reason goes with --override") }
     }
+
+    /// The override's reason, or nil without --override.
+    var overrideReason: String? { override ? reason : nil }
+
+    /// Opens the workspace with its gate rules, makes the change, prints it.
+    func change(_ global: GlobalOptions, _ body: (Gatekeeper) throws -> StageChangeOutcome) async throws {
+        try await withErrorHandling {
+            let gatekeeper = try Gatekeeper(workspace: try global.openWorkspace(), rules: try global.loadGateRules(rules))
+            try StageChangeText.print(try body(gatekeeper), format: global.format)
+        }
+    }
 }
 
 struct PromoteCommand: AsyncParsableCommand {
@@ -36,13 +47,8 @@ struct PromoteCommand: AsyncParsableCommand {
     @OptionGroup var options: StageChangeOptions
 
     func run() async throws {
-        try await withErrorHandling {
-            let gatekeeper = try Gatekeeper(workspace: try global.openWorkspace(),
-                                            rules: try global.loadGateRules(options.rules))
-            let outcome = try gatekeeper.promote(scope: options.scope, to: options.to, actor: options.rater,
-                                                 overrideReason: options.override ? options.reason : nil)
-            try StageChangeText.print(outcome, format: global.format)
-        }
+        try await options.change(global) { try $0.promote(scope: options.scope, to: options.to, actor: options.rater,
+                                                           overrideReason: options.overrideReason) }
     }
 }
 
@@ -61,13 +67,8 @@ struct DemoteCommand: AsyncParsableCommand {
     @OptionGroup var options: StageChangeOptions
 
     func run() async throws {
-        try await withErrorHandling {
-            let gatekeeper = try Gatekeeper(workspace: try global.openWorkspace(),
-                                            rules: try global.loadGateRules(options.rules))
-            let outcome = try gatekeeper.demote(scope: options.scope, to: options.to, actor: options.rater,
-                                                overrideReason: options.override ? options.reason : nil)
-            try StageChangeText.print(outcome, format: global.format)
-        }
+        try await options.change(global) { try $0.demote(scope: options.scope, to: options.to, actor: options.rater,
+                                                          overrideReason: options.overrideReason) }
     }
 }
 
