@@ -7,6 +7,7 @@ struct Gait: AsyncParsableCommand {
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
         subcommands: [
+            DemoCommand.self,
             InitCommand.self,
             PromptsCommand.self,
             RubricsCommand.self,
@@ -15,6 +16,11 @@ struct Gait: AsyncParsableCommand {
             RunsCommand.self,
             GateCommand.self, PromoteCommand.self, DemoteCommand.self, StagesCommand.self,
             VerifyCommand.self,
+            ModelCommand.self,
+            ReviewCommand.self,
+            StatusCommand.self,
+            GoldCommand.self,
+            StatsCommand.self,
         ]
     )
 }
