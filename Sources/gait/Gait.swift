@@ -14,6 +14,7 @@ struct Gait: AsyncParsableCommand {
             RatersCommand.self,
             GenerateCommand.self,
             RunsCommand.self,
+            GateCommand.self, PromoteCommand.self, DemoteCommand.self, StagesCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
             ReviewCommand.self,
