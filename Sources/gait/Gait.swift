@@ -14,13 +14,16 @@ struct Gait: AsyncParsableCommand {
             RatersCommand.self,
             GenerateCommand.self,
             RunsCommand.self,
-            GateCommand.self, PromoteCommand.self, DemoteCommand.self, StagesCommand.self,
-            VerifyCommand.self,
-            ModelCommand.self,
             ReviewCommand.self,
             StatusCommand.self,
             GoldCommand.self,
             StatsCommand.self,
+            GateCommand.self,
+            PromoteCommand.self,
+            DemoteCommand.self,
+            StagesCommand.self,
+            VerifyCommand.self,
+            ModelCommand.self,
         ]
     )
 }
