@@ -158,8 +158,9 @@ private func agreement(_ table: CSVTable, _ request: AgreementRequest) throws ->
     let declared = request.categories.map(CategoryScale.init(labels:))
     func position(_ rating: RatingsTable.Rating, in scale: CategoryScale) throws -> Int {
         guard let p = scale.position(of: rating.value) else {
-            throw table.error(rating.record,
-                              "value \"\(rating.value)\" is not one of the categories \(scale.labels.joined(separator: ","))")
+            throw StatisticsError.csv(
+                source: table.source, line: rating.line,
+                message: "value \"\(rating.value)\" is not one of the categories \(scale.labels.joined(separator: ","))")
         }
         return p
     }
@@ -167,11 +168,12 @@ private func agreement(_ table: CSVTable, _ request: AgreementRequest) throws ->
     case .alpha:
         let level = request.level ?? .interval
         report.level = level
-        var byUnit = [[Double]](repeating: [], count: data.units.count)
-        for (rating, value) in zip(data.ratings, try alphaValues(data, level: level, declared: declared, table: table)) {
-            byUnit[rating.unit].append(value)
+        let values = try alphaValues(data, level: level, declared: declared, table: table)
+        var reliability = ReliabilityData()
+        for u in 0..<data.units.count {
+            reliability.appendUnit(data.byUnit[data.unitStarts[u]..<data.unitStarts[u + 1]].lazy.map { values[$0] })
         }
-        let result = try krippendorffAlpha(ReliabilityData(units: byUnit), level: level)
+        let result = try krippendorffAlpha(reliability, level: level)
         report.value = result.value
         report.reason = result.undefinedReason
         report.pairableUnits = result.pairableUnits
@@ -235,8 +237,9 @@ private func scaleFor(_ data: RatingsTable, declared: CategoryScale?, needsOrder
     if let declared { return declared }
     let (scale, ordered) = CategoryScale.observed(data.ratings.map(\.value))
     if needsOrder, !ordered, let label = data.ratings.first(where: { Double($0.value) == nil }) {
-        throw table.error(label.record,
-                          "value \"\(label.value)\" is not a number, so \(what) cannot order the categories; give them in order with --categories")
+        throw StatisticsError.csv(
+                source: table.source, line: label.line,
+                message: "value \"\(label.value)\" is not a number, so \(what) cannot order the categories; give them in order with --categories")
     }
     return scale
 }
@@ -249,8 +252,9 @@ private func alphaValues(_ data: RatingsTable, level: MeasurementLevel, declared
     if let declared {
         return try data.ratings.map { rating in
             guard let p = declared.position(of: rating.value) else {
-                throw table.error(rating.record,
-                                  "value \"\(rating.value)\" is not one of the categories \(declared.labels.joined(separator: ","))")
+                throw StatisticsError.csv(
+                source: table.source, line: rating.line,
+                message: "value \"\(rating.value)\" is not one of the categories \(declared.labels.joined(separator: ","))")
             }
             if level == .interval || level == .ratio, let number = Double(rating.value) { return number }
             return Double(p)
@@ -265,7 +269,7 @@ private func alphaValues(_ data: RatingsTable, level: MeasurementLevel, declared
             let hint = level == .ordinal
                 ? "ordinal α orders numbers; give --categories to order labels"
                 : "the \(level.rawValue) level needs numbers"
-            throw table.error(rating.record, "value \"\(rating.value)\" is not a number; \(hint)")
+            throw StatisticsError.csv(source: table.source, line: rating.line, message: "value \"\(rating.value)\" is not a number; \(hint)")
         }
         return number
     }
