@@ -17,14 +17,24 @@ struct StatsAdjustCommand: ParsableCommand {
 
     @OptionGroup var output: StatsOutputOptions
 
-    func run() throws {
-        var values: [Double] = []
-        for item in commaList(p) {
-            guard let value = Double(item) else {
+    func pValues() throws -> [Double] {
+        try commaList(p).map { item in
+            guard let value = Double(item), (0...1).contains(value) else {
                 throw ValidationError("invalid p-value \"\(item)\" in --p: expected numbers between 0 and 1 separated by commas")
             }
-            values.append(value)
+            return value
         }
+    }
+
+    func validate() throws {
+        _ = try pValues()
+        guard alpha > 0, alpha < 1 else {
+            throw ValidationError("invalid alpha \(alpha): expected a number strictly between 0 and 1")
+        }
+    }
+
+    func run() throws {
+        let values = try pValues()
         try runStats(format: output.format, text: \AdjustReport.text) {
             try adjustReport(values, method: method, alpha: alpha)
         }

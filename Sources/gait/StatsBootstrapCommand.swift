@@ -24,6 +24,10 @@ struct StatsBootstrapCommand: ParsableCommand {
 
     @OptionGroup var output: StatsOutputOptions
 
+    func validate() throws {
+        try validateResampling(resamples: resamples, confidence: confidence)
+    }
+
     func run() throws {
         try runStats(format: output.format, text: \BootstrapReport.text) {
             try bootstrapReport(readCSV(input), column: column, resamples: resamples, seed: seed, confidence: confidence)

@@ -21,6 +21,10 @@ struct StatsBradleyTerryCommand: ParsableCommand {
 
     @OptionGroup var output: StatsOutputOptions
 
+    func validate() throws {
+        try validateResampling(resamples: bootstrap, confidence: confidence)
+    }
+
     func run() throws {
         try runStats(format: output.format, text: \BradleyTerryReport.text) {
             try bradleyTerryReport(readCSV(input), bootstrap: bootstrap, seed: seed, confidence: confidence)

@@ -17,6 +17,12 @@ struct StatsIntervalCommand: ParsableCommand {
 
     @OptionGroup var output: StatsOutputOptions
 
+    func validate() throws {
+        do { _ = try wilsonInterval(successes: successes, trials: trials, confidence: confidence) } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     func run() throws {
         try runStats(format: output.format, text: { (interval: ConfidenceInterval) in
             "\(successes)/\(trials) = \(interval.estimate), \(confidence * 100)% Wilson interval [\(interval.low), \(interval.high)]"

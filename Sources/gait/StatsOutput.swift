@@ -43,8 +43,21 @@ func runStats<Report: Encodable>(format: StatsOutputFormat, text: (Report) -> St
     }
 }
 
+/// Checks the options every resampling command shares, so that a bad value is a usage error of that command.
+func validateResampling(resamples: Int?, confidence: Double? = nil) throws {
+    if let resamples, resamples < 1 {
+        throw ValidationError("invalid resamples \(resamples): expected at least 1")
+    }
+    if let confidence, !(confidence > 0 && confidence < 1) {
+        throw ValidationError("invalid confidence \(confidence): expected a number strictly between 0 and 1, e.g. 0.95")
+    }
+}
+
 /// Reads and parses a CSV file; an unreadable file is bad input (exit 65).
 func readCSV(_ path: String) throws -> CSVTable {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw StatisticsError.invalidData("cannot read \(path): no such file")
+    }
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))

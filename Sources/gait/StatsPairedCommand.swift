@@ -18,6 +18,10 @@ struct StatsPairedCommand: ParsableCommand {
 
     @OptionGroup var output: StatsOutputOptions
 
+    func validate() throws {
+        try validateResampling(resamples: resamples)
+    }
+
     func run() throws {
         try runStats(format: output.format, text: \PairedReport.text) {
             try pairedReport(readCSV(input), resamples: resamples, seed: seed)

@@ -37,6 +37,7 @@ struct StatsSlicesCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parsedScale()
+        try validateResampling(resamples: resamples)
     }
 
     func run() throws {
