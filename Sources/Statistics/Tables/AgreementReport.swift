@@ -95,6 +95,7 @@ public struct AgreementReport: Sendable, Equatable, Encodable {
         case perCategory = "per_category"
     }
 
+    /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(metric, forKey: .metric)
