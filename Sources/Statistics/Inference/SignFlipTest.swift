@@ -20,8 +20,9 @@ public let signFlipExactLimit = 20
 /// Bootstrap Tests of Hypotheses*, 3rd ed., §3.6.1). Zero differences cannot change sign and are left as
 /// they are. With m ≤ 20 non-zero differences all 2^m assignments are enumerated and p = hits/2^m.
 /// Above that, `resamples` random assignments (from ``SeededGenerator`` with `seed`) give
-/// p = (hits + 1)/(resamples + 1) (Phipson and Smyth 2010, "Permutation p-values should never be zero"). "At least" allows a relative tolerance of 100 ulps, as
-/// SciPy's `permutation_test` does, so that sums computed in another order still count as ties.
+/// p = (hits + 1)/(resamples + 1) (Phipson and Smyth 2010, "Permutation p-values should never be zero").
+/// "At least" allows a relative tolerance of 100 ulps, as SciPy's `permutation_test` does, so that sums
+/// computed in another order still count as ties.
 ///
 /// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)`` when resamples < 1.
 public func signFlipTest(differences: [Double], resamples: Int = 10_000, seed: UInt64 = 0) throws -> SignFlipResult {
