@@ -4,6 +4,7 @@
 import Foundation
 
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "import": importBenchmark,
     "alpha": alphaBenchmark,
 ]
 

@@ -6,6 +6,20 @@ struct Gait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
-        subcommands: [StatsCommand.self]
+        subcommands: [
+            DemoCommand.self,
+            InitCommand.self,
+            PromptsCommand.self,
+            RubricsCommand.self,
+            RatersCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
+            VerifyCommand.self,
+            ModelCommand.self,
+            ReviewCommand.self,
+            StatusCommand.self,
+            GoldCommand.self,
+            StatsCommand.self,
+        ]
     )
 }
