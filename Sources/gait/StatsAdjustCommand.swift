@@ -15,7 +15,7 @@ struct StatsAdjustCommand: ParsableCommand {
     @Option(help: "Significance level for the reject decisions.")
     var alpha: Double = 0.05
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
     func pValues() throws -> [Double] {
         try commaList(p).map { item in
@@ -35,7 +35,7 @@ struct StatsAdjustCommand: ParsableCommand {
 
     func run() throws {
         let values = try pValues()
-        try runStats(format: output.format, text: \AdjustReport.text) {
+        try runStats(format: global.format, text: \AdjustReport.text) {
             try adjustReport(values, method: method, alpha: alpha)
         }
     }

@@ -22,7 +22,7 @@ struct StatsAgreementCommand: ParsableCommand {
     @Option(help: "The ordered scale, e.g. 1,2,3,4,5 (default: the categories the raters used).")
     var categories: String?
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
     var request: AgreementRequest {
         AgreementRequest(metric: metric, level: level, weights: weights, categories: categories.map(commaList))
@@ -33,7 +33,7 @@ struct StatsAgreementCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStats(format: output.format, text: \AgreementReport.text) {
+        try runStats(format: global.format, text: \AgreementReport.text) {
             try agreementReport(readCSV(input), request)
         }
     }
