@@ -13,10 +13,10 @@ struct StatsAgreementCommand: ParsableCommand {
     @Option(help: "alpha, cohen, fleiss or ac1.")
     var metric: AgreementMetric
 
-    @Option(help: "Level of measurement for alpha: nominal, ordinal, interval (default) or ratio.")
+    @Option(help: "Level of measurement for alpha: nominal, ordinal, interval (default) or ratio; refused by fleiss and ac1.")
     var level: MeasurementLevel?
 
-    @Option(help: "Weights for cohen: none (default), linear or quadratic.")
+    @Option(help: "Weights for cohen: none (default), linear or quadratic; refused by fleiss and ac1.")
     var weights: KappaWeights?
 
     @Option(help: "The ordered scale, e.g. 1,2,3,4,5 (default: the categories the raters used).")

@@ -92,15 +92,24 @@ import Testing
         #expect(json.contains(#""units":2"#) && json.contains(#""pairable_units":0"#))
     }
 
+    @Test func levelAndWeightsAreIgnoredWhereTheyDoNotApply() throws {
+        try AgreementRequest(metric: .cohen, level: .nominal).validate()
+        try AgreementRequest(metric: .alpha, level: .ordinal, weights: .linear).validate()
+        let report = try agreementReport(table(Self.krippendorffCSV),
+                                         AgreementRequest(metric: .alpha, level: .nominal, weights: .quadratic))
+        #expect(close(report.value, 0.743421052631579, 1e-12))
+        #expect(report.weights == nil)
+    }
+
     @Test func usageErrors() {
         #expect(throws: StatisticsError.invalidArgument(
             name: "--level", value: "nominal",
-            expected: "no --level with --metric fleiss: only Krippendorff's α (--metric alpha) has a level of measurement")) {
+            expected: "no --level with --metric fleiss: it counts nominal categories (a level belongs to --metric alpha)")) {
             try AgreementRequest(metric: .fleiss, level: .nominal).validate()
         }
         #expect(throws: StatisticsError.invalidArgument(
             name: "--weights", value: "linear",
-            expected: "no --weights with --metric ac1: only Cohen's κ (--metric cohen) is weighted")) {
+            expected: "no --weights with --metric ac1: it counts nominal categories (weights belong to --metric cohen)")) {
             try AgreementRequest(metric: .ac1, weights: .linear).validate()
         }
         #expect(throws: StatisticsError.invalidArgument(name: "--categories", value: "1,2,1",

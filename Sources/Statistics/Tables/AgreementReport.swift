@@ -14,9 +14,9 @@ public enum AgreementMetric: String, Sendable, CaseIterable, Codable {
 public struct AgreementRequest: Sendable, Equatable {
     /// The coefficient.
     public var metric: AgreementMetric
-    /// The level of measurement (α only; default interval, as the `krippendorff` package).
+    /// The level of measurement (α only, ignored by Cohen's κ; default interval, as the `krippendorff` package).
     public var level: MeasurementLevel?
-    /// The weights (Cohen's κ only; default none).
+    /// The weights (Cohen's κ only, ignored by α; default none).
     public var weights: KappaWeights?
     /// A declared, ordered scale of categories; otherwise the categories the raters used.
     public var categories: [String]?
@@ -30,19 +30,22 @@ public struct AgreementRequest: Sendable, Equatable {
         self.categories = categories
     }
 
-    /// Refuses options that mean nothing for the metric.
+    /// Refuses options that mean nothing for the metric: a level or weights with Fleiss' κ or AC1, which
+    /// count nominal categories. (Cohen's κ ignores a level, since its weights say how categories differ, and
+    /// α ignores weights, since its level does; scripts that pass both to every metric keep working.)
     ///
     /// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)``.
     public func validate() throws {
-        if let level, metric != .alpha {
+        let nominalOnly = metric == .fleiss || metric == .ac1
+        if let level, nominalOnly {
             throw StatisticsError.invalidArgument(
                 name: "--level", value: level.rawValue,
-                expected: "no --level with --metric \(metric.rawValue): only Krippendorff's α (--metric alpha) has a level of measurement")
+                expected: "no --level with --metric \(metric.rawValue): it counts nominal categories (a level belongs to --metric alpha)")
         }
-        if let weights, metric != .cohen {
+        if let weights, nominalOnly {
             throw StatisticsError.invalidArgument(
                 name: "--weights", value: weights.rawValue,
-                expected: "no --weights with --metric \(metric.rawValue): only Cohen's κ (--metric cohen) is weighted")
+                expected: "no --weights with --metric \(metric.rawValue): it counts nominal categories (weights belong to --metric cohen)")
         }
         if let categories {
             if categories.isEmpty || categories.contains(where: \.isEmpty) {
