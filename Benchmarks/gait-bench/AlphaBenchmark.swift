@@ -70,6 +70,7 @@ import Statistics
 
     let script = """
         import sys, time, json, numpy as np, krippendorff
+        from importlib.metadata import version
         d = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1, dtype=np.int64)
         m = np.full((int(d[:, 1].max()) + 1, int(d[:, 0].max()) + 1), np.nan)
         m[d[:, 1], d[:, 0]] = d[:, 2]
@@ -78,7 +79,7 @@ import Statistics
             t = time.perf_counter()
             a = krippendorff.alpha(reliability_data=m, level_of_measurement="interval")
             times.append(time.perf_counter() - t)
-        print(json.dumps({"alpha": float(a), "seconds": min(times), "version": krippendorff.__version__ if hasattr(krippendorff, "__version__") else "?"}))
+        print(json.dumps({"alpha": float(a), "seconds": min(times), "version": version("krippendorff")}))
         """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
