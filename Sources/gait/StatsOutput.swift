@@ -29,11 +29,11 @@ func runStats<Report: Encodable>(format: OutputFormat, text: (Report) -> String,
 
 /// Checks the options every resampling command shares, so that a bad value is a usage error of that command.
 func validateResampling(resamples: Int?, confidence: Double? = nil) throws {
-    if let resamples, resamples < 1 {
-        throw ValidationError("invalid resamples \(resamples): expected at least 1")
-    }
-    if let confidence, !(confidence > 0 && confidence < 1) {
-        throw ValidationError("invalid confidence \(confidence): expected a number strictly between 0 and 1, e.g. 0.95")
+    do {
+        if let resamples { try validateResamples(resamples) }
+        if let confidence { try validateConfidence(confidence) }
+    } catch {
+        throw ValidationError("\(error)")
     }
 }
 

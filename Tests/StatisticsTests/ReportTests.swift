@@ -247,6 +247,30 @@ import Testing
 }
 
 @Suite struct ReportSourceTests {
+    @Test func aHeaderWithoutRowsIsRefused() {
+        let message = StatisticsError.csv(source: "in.csv", line: 1, message: "the file has a header but no rows")
+        #expect(throws: message) { try pairedReport(table("x,y\n")) }
+        #expect(throws: message) { try bradleyTerryReport(table("a,b,outcome\n")) }
+        #expect(throws: message) { try groupsReport(table("group,prediction,label\n"), reference: "A") }
+        #expect(throws: message) {
+            try slicesReport(table("slice,value\n"), reference: "A", scale: QualityScale(minimum: 1, maximum: 5, passThreshold: 4))
+        }
+    }
+
+    @Test func resamplingOptionsAreChecked() {
+        #expect(throws: StatisticsError.invalidArgument(name: "resamples", value: "-3", expected: "at least 1")) {
+            try validateResamples(-3)
+        }
+        #expect(throws: StatisticsError.invalidArgument(name: "confidence", value: "0",
+                                                        expected: "a number strictly between 0 and 1, e.g. 0.95")) {
+            try validateConfidence(0)
+        }
+        #expect(throws: StatisticsError.invalidArgument(name: "confidence", value: "2",
+                                                        expected: "a number strictly between 0 and 1, e.g. 0.95")) {
+            try bradleyTerryIntervals([PairwiseComparison(a: "x", b: "y", outcome: .tie)], resamples: 10, confidence: 2)
+        }
+    }
+
     @Test func dataErrorsWithoutALineNameTheFile() {
         #expect(throws: StatisticsError.invalidData("g.csv: reference group \"Z\" has no rows; the groups are \"A\"")) {
             try groupsReport(table("group,prediction,label\nA,1,1\n", source: "g.csv"), reference: "Z")

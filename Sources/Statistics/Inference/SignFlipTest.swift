@@ -26,9 +26,7 @@ public let signFlipExactLimit = 20
 ///
 /// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)`` when resamples < 1.
 public func signFlipTest(differences: [Double], resamples: Int = 10_000, seed: UInt64 = 0) throws -> SignFlipResult {
-    guard resamples >= 1 else {
-        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
-    }
+    try validateResamples(resamples)
     let nonZero = differences.filter { $0 != 0 }
     let observed = abs(nonZero.reduce(0, +))
     let threshold = observed - observed * 100 * Double.ulpOfOne
