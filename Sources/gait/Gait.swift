@@ -19,6 +19,7 @@ struct Gait: AsyncParsableCommand {
             StatusCommand.self,
             GoldCommand.self,
             StatsCommand.self,
+            ScoresCommand.self, AgreementCommand.self, AuditCommand.self,
         ]
     )
 }
