@@ -40,7 +40,7 @@ struct AgreementCommand: AsyncParsableCommand {
                 [c.criterion, c.alpha.level.rawValue, c.alpha.value.map { cell($0) } ?? "undefined",
                  c.interval.map { "[\(cell($0.low)), \(cell($0.high))]" } ?? "-", "\(c.alpha.pairableUnits)/\(c.alpha.units)",
                  c.kappa.map { k in
-                     "\(k.value.map { cell($0) } ?? "undefined") (\(k.raters.joined(separator: " vs ")), \(k.weights.rawValue) weights, \(k.units) items)"
+                     "\(k.value.map { cell($0) } ?? "undefined") (\(k.raters.joined(separator: " vs ")), \(k.weights == .none ? "unweighted" : "\(k.weights.rawValue) weights"), \(k.units) items)"
                  } ?? "-"]
             }
             let undefined = rubric.criteria.compactMap { c in c.alpha.reason.map { "  \(c.criterion): alpha undefined: \($0)" } }
