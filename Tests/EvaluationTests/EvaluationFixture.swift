@@ -12,10 +12,15 @@ struct EvaluationFixture {
     /// Prompt external id → its item ids.
     private(set) var itemsOfPrompt: [String: [Int64]] = [:]
 
-    /// A fresh in-memory workspace with the shipped rubrics, raters ana, ben, cy, dee (raters) and lee (lead).
-    init() throws {
+    /// A fresh workspace (in memory, or a file at `path`) with the shipped rubrics, raters ana, ben, cy, dee
+    /// (raters) and lee (lead).
+    init(path: String? = nil) throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        workspace = try Workspace.inMemory(clock: { now })
+        if let path {
+            workspace = try Workspace.initialize(path: path, clock: { now }).workspace
+        } else {
+            workspace = try Workspace.inMemory(clock: { now })
+        }
         for (path, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: path) }
         for (name, role) in [("ana", RaterRole.rater), ("ben", .rater), ("cy", .rater), ("dee", .rater), ("lee", .lead)] {
             try workspace.addRater(name: name, role: role)
