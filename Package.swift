@@ -27,7 +27,7 @@ let package = Package(
             name: "gait",
             dependencies: [
                 "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports", "ModelServer",
+                "Tuning", "Reports", "ModelServer", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
+        .target(name: "Evaluation", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .target(name: "Tuning", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"], exclude: ["Fixtures"]),
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),

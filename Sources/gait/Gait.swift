@@ -24,6 +24,7 @@ struct Gait: AsyncParsableCommand {
             StagesCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
+            ScoresCommand.self, AgreementCommand.self, AuditCommand.self,
         ]
     )
 }
