@@ -17,6 +17,9 @@ struct Gait: AsyncParsableCommand {
             ReviewCommand.self,
             StatusCommand.self,
             GoldCommand.self,
+            ScoresCommand.self,
+            AgreementCommand.self,
+            AuditCommand.self,
             StatsCommand.self,
             GateCommand.self,
             PromoteCommand.self,
@@ -24,7 +27,6 @@ struct Gait: AsyncParsableCommand {
             StagesCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
-            ScoresCommand.self, AgreementCommand.self, AuditCommand.self,
         ]
     )
 }
