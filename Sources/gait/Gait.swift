@@ -6,6 +6,8 @@ struct Gait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
-        subcommands: []
+        subcommands: [
+            ReportCommand.self,
+        ]
     )
 }

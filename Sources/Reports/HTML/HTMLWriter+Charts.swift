@@ -136,7 +136,7 @@ extension HTMLWriter {
     }
 
     private func coordinate(_ value: Double) -> String {
-        String(format: "%.1f", value.isFinite ? value : 0)
+        fixed(value.isFinite ? value : 0, decimals: 1)
     }
 
     /// Chart labels are cut to fit; the tables beside the charts show the whole text.
