@@ -41,14 +41,33 @@ import Testing
             #expect(!css.lowercased().contains("@import"))
             let metas = document.elements("meta")
             let policy = metas.first { $0.attribute("http-equiv") == "Content-Security-Policy" }?.attribute("content")
-            #expect(policy == HTMLPage.contentSecurityPolicy)
-            #expect(policy?.hasPrefix("default-src 'none';") == true)
+            // The policy pins the stylesheet and script by hash: nothing else may apply or run.
+            let style = try #require(document.elements("style").first).textContent
+            let script = try #require(document.elements("script").first).textContent
+            #expect(policy == "default-src 'none'; style-src '\(HTMLPage.hashSource(style))'; "
+                + "script-src '\(HTMLPage.hashSource(script))'; form-action 'none'; base-uri 'none'")
+            #expect(policy?.contains("unsafe") == false)
             #expect(metas.contains { $0.attribute("name") == "viewport" })
-            let script = document.elements("script").map(\.textContent).joined()
             #expect(!script.contains("http"))
             #expect(!script.contains("fetch("))
             #expect(!script.contains("XMLHttpRequest"))
         }
+    }
+
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256MatchesFIPS180Examples(input: String, hex: String) {
+        let digest = SHA256.digest(input.utf8).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
+        #expect(digest.joined() == hex)
+    }
+
+    @Test func sha256OfAMillionA() {
+        let digest = SHA256.digest([UInt8](repeating: 0x61, count: 1_000_000))
+        #expect(Data(digest).base64EncodedString() == "zcduXJkU+5KBocfihNc+Z/GAmkiklyAOBG05zMcRLNA=")
     }
 
     @Test func stylesheetSupportsPrintAndPhones() throws {

@@ -58,7 +58,7 @@ final class HTMLWriter {
         guard !css.lowercased().contains("</style") else {
             throw ReportError.unsafeConstant(name: name, reason: "it contains </style")
         }
-        try sink.write("<style>\n\(css)</style>")
+        try sink.write("<style>\(HTMLPage.styleText(css))</style>")
     }
 
     /// Writes the module's own script in a `script` element.
