@@ -4,6 +4,9 @@
 import Foundation
 
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "import": importBenchmark,
+    "verify": verifyBenchmark,
+    "alpha": alphaBenchmark,
     "reports": runReportsBenchmark,
 ]
 

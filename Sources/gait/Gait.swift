@@ -7,6 +7,20 @@ struct Gait: AsyncParsableCommand {
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
         subcommands: [
+            DemoCommand.self,
+            InitCommand.self,
+            PromptsCommand.self,
+            RubricsCommand.self,
+            RatersCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
+            GateCommand.self, PromoteCommand.self, DemoteCommand.self, StagesCommand.self,
+            VerifyCommand.self,
+            ModelCommand.self,
+            ReviewCommand.self,
+            StatusCommand.self,
+            GoldCommand.self,
+            StatsCommand.self,
             ReportCommand.self,
         ]
     )

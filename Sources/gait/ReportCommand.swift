@@ -3,34 +3,32 @@ import Foundation
 import Reports
 
 /// `gait report`: writes HTML and XML reports, or validates an XML report against its schema.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write session, gate and bias reports (HTML and XML), or validate an XML report.",
         discussion: """
-        gait report --validate FILE checks an XML report (session, gate, bias or JUnit) against its schema \
-        and prints every problem with its line. Exit codes: 0 valid, 65 invalid, 1 unreadable.
-        """
+            gait report --validate FILE checks an XML report (session, gate, bias, or JUnit from \
+            gait gate --junit) against its schema, detected from the root element, and prints every \
+            problem with its line. Exit codes: 0 valid, 65 invalid or unreadable.
+            """
     )
-
-    /// The output formats of the command.
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json
-    }
 
     /// The kinds of report the command writes.
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case session, gate, bias
     }
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The report to write: session, gate or bias.")
     var kind: Kind?
 
-    @Option(name: .customLong("validate"), help: ArgumentHelp("Validate an XML report instead of writing one.",
-                                                               valueName: "file"))
+    @Option(name: .customLong("validate"),
+            help: ArgumentHelp("Validate an XML report instead of writing one.", valueName: "file"))
     var fileToValidate: String?
 
-    @Option(help: "The folder to write KIND.html and KIND.xml into.")
+    @Option(help: ArgumentHelp("The folder to write KIND.html and KIND.xml into.", valueName: "dir"))
     var out: String?
 
     @Option(help: "Only this scope (request class).")
@@ -39,11 +37,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Only this rater.")
     var rater: String?
 
-    @Option(help: "Only facts since this date (YYYY-MM-DD).")
+    @Option(help: ArgumentHelp("Only facts since this date.", valueName: "YYYY-MM-DD"))
     var since: String?
-
-    @Option(help: "Output format: text or json.")
-    var format: Format = .text
 
     func validate() throws {
         if fileToValidate != nil, kind != nil {
@@ -54,39 +49,37 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         guard let fileToValidate else {
-            throw ValidationError("gait report \(kind?.rawValue ?? "") needs the workspace store to gather its facts, "
-                + "which this build does not provide yet; only `gait report --validate FILE` is available.")
+            throw ValidationError("gait report \(kind?.rawValue ?? "") cannot gather its facts from the workspace "
+                + "in this build yet; only `gait report --validate FILE` is available.")
         }
-        let url = URL(fileURLWithPath: fileToValidate)
-        let result: ReportValidation
-        do {
-            result = try Reports.validate(fileAt: url)
-        } catch let error as ReportError {
-            let exit: ExitCode
-            switch error {
-            case .unknownDocument, .notWellFormed: exit = ExitCode(65)
-            default: exit = .failure
+        try await withErrorHandling {
+            let result: ReportValidation
+            do {
+                result = try Reports.validate(fileAt: URL(fileURLWithPath: fileToValidate))
+            } catch let error as ReportError {
+                switch error {
+                case .cannotRead, .notWellFormed, .unknownDocument:
+                    Terminal.error("Error: \(error.description)")
+                    throw ExitCode(Exit.dataError)
+                default:
+                    throw error
+                }
             }
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw exit
-        }
-        switch format {
-        case .text:
-            if result.isValid {
-                print("\(fileToValidate): valid \(result.kind.rawValue) report (\(result.schemas.joined(separator: ", ")))")
+            if global.format == .json {
+                try Terminal.json(ValidationJSON(file: fileToValidate, result: result))
+            } else if result.isValid {
+                Terminal.out("\(fileToValidate): valid \(result.kind.rawValue) report (\(result.schemas.joined(separator: ", ")))")
             } else {
                 for issue in result.issues {
-                    print("\(fileToValidate):\(issue.line): \(issue.message)")
+                    Terminal.out("\(fileToValidate):\(issue.line): \(issue.message)")
                 }
                 let count = result.issues.count
-                print("\(fileToValidate): invalid \(result.kind.rawValue) report: \(count) problem\(count == 1 ? "" : "s")")
+                Terminal.out("\(fileToValidate): invalid \(result.kind.rawValue) report: \(count) problem\(count == 1 ? "" : "s")")
             }
-        case .json:
-            print(try ValidationJSON(file: fileToValidate, result: result).encoded())
+            if !result.isValid { throw ExitCode(Exit.dataError) }
         }
-        if !result.isValid { throw ExitCode(65) }
     }
 }
 
@@ -109,11 +102,5 @@ private struct ValidationJSON: Encodable {
         valid = result.isValid
         schemas = result.schemas
         issues = result.issues.map { Issue(line: $0.line, message: $0.message) }
-    }
-
-    func encoded() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The frame every HTML report shares: head with the inlined stylesheet and a content security policy
 /// that forbids loading anything, the report's header, its sections, and the table-sorting script.
@@ -16,7 +17,7 @@ enum HTMLPage {
 
     /// A CSP hash source (`sha256-` and the base64 of the digest) for an inline element's text.
     static func hashSource(_ text: String) -> String {
-        "sha256-" + Data(SHA256.digest(text.utf8)).base64EncodedString()
+        "sha256-" + Data(SHA256.hash(Data(text.utf8))).base64EncodedString()
     }
 
     /// The text of the `style` element: the stylesheet after a line break.

@@ -1,1 +1,0 @@
-// Domain values of Gait: see DESIGN.md.

@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Kernels
+
+/// The append-only, hash-chained record of every state change.
+///
+/// An event is written in the same transaction as the rows it records. Those rows carry the
+/// event's id in `event_id`; the event's `content_hash` is SHA-256 over a canonical encoding of
+/// the event header and of every audited column of those rows, and its `hash` is SHA-256 over the
+/// previous event's hash and its own content hash. `gait verify` recomputes both from the rows as
+/// they are now, so a changed prompt, rating or stage change — or a changed event — is found.
+///
+/// Audited columns are fixed per table below. A shipped table's list is never changed (that
+/// would change the hashes of old events); a new table is added at the end.
+public enum AuditLog {
+    /// The audited tables in hashing order, with their audited columns (the primary key first).
+    public static let tables: [(name: String, columns: [String])] = [
+        ("raters", ["id", "name", "role", "created_at"]),
+        ("prompt_sets", ["id", "name", "created_at"]),
+        ("prompts", ["id", "set_id", "external_id", "text", "scope", "counterfactual_group", "reference"]),
+        ("prompt_attributes", ["prompt_id", "name", "value"]),
+        ("rubric_versions", ["id", "name", "version", "pairwise", "source", "source_sha256", "created_at"]),
+        ("criteria", ["id", "rubric_version_id", "position", "key", "question", "scale_type", "scale_min",
+                      "scale_max", "options", "acceptance"]),
+        ("runs", ["id", "set_id", "rubric_version_id", "stage", "scope", "backend", "model_name", "model_sha256",
+                  "endpoint", "hf_model_id", "n", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed",
+                  "max_tokens", "system_prompt", "review_share", "review_overlap", "review_seed", "started_at"]),
+        ("candidates", ["id", "run_id", "prompt_id", "idx", "text", "token_count", "finish_reason", "latency_ms",
+                        "auto_flags", "created_at"]),
+        ("items", ["id", "rubric_version_id", "candidate_a", "candidate_b", "stage", "overlap", "reason",
+                   "created_at"]),
+        ("gold_items", ["item_id", "created_at"]),
+        ("gold_answers", ["item_id", "criterion", "value"]),
+        ("review_sessions", ["id", "rater_id", "order_seed", "started_at"]),
+        ("ratings", ["id", "item_id", "rater_id", "session_id", "outcome", "comment", "discard_reason", "shown_at",
+                     "first_answer_at", "submitted_at", "active_seconds"]),
+        ("rating_values", ["rating_id", "criterion", "value", "numeric_value"]),
+        ("rating_flags", ["rating_id", "flag"]),
+        ("retractions", ["id", "rating_id", "rater_id", "at"]),
+        ("gate_decisions", ["id", "scope", "from_stage", "to_stage", "outcome", "rules_sha256", "evidence",
+                            "decided_at"]),
+        ("stage_changes", ["id", "scope", "from_stage", "to_stage", "direction", "gate_decision_id", "override",
+                           "reason", "actor_id", "at"]),
+        ("exports", ["id", "path", "manifest_sha256", "train_rows", "eval_rows", "created_at"]),
+        ("corrections", ["rating_id", "text"]),
+    ]
+
+    /// The hash before the first event.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// An event being written: rows inserted with `id` as their `event_id` belong to it.
+    public struct PendingEvent: Sendable {
+        public let id: Int64
+        let at: String
+        let actor: String
+        let kind: String
+        let detail: String
+    }
+
+    /// Starts an event inside the current write transaction.
+    ///
+    /// - Parameters:
+    ///   - actor: who acted: a rater's name, or `system`.
+    ///   - kind: what happened, e.g. `prompts.import`.
+    ///   - detail: a short human-readable description, hashed with the event.
+    public static func begin(_ db: Database, at: Date, actor: String, kind: String, detail: String)
+        throws -> PendingEvent {
+        let stamp = Timestamp.string(at)
+        // Placeholder hashes, unique per row, replaced by `seal` in the same transaction.
+        let nextID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM audit_events")) ?? 0) + 1
+        let placeholder = String(repeating: "f", count: 44) + String(format: "%020lld", nextID)
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_events (id, at, actor, kind, detail, content_hash, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [nextID, stamp, actor, kind, detail, placeholder, placeholder, placeholder])
+        return PendingEvent(id: nextID, at: stamp, actor: actor, kind: kind, detail: detail)
+    }
+
+    /// Computes the event's content hash from its rows and chains it to the previous event.
+    public static func seal(_ db: Database, _ event: PendingEvent) throws {
+        var hasher = ContentHasher()
+        hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
+        for table in tables where try db.tableExists(table.name) {
+            // Cached: an event is sealed for every rating, so the statements are prepared once.
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
+            let cursor = try Row.fetchCursor(statement, arguments: [event.id])
+            while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
+        }
+        let content = hasher.finalize()
+        let previous = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1"),
+            arguments: [event.id]) ?? genesis
+        try db.cachedStatement(sql: "UPDATE audit_events SET content_hash = ?, prev_hash = ?, hash = ? WHERE id = ?")
+            .execute(arguments: [content, previous, chain(previous: previous, content: content), event.id])
+    }
+
+    /// Writes an event whose rows are inserted by `body`, in the current transaction.
+    @discardableResult
+    public static func record<T>(_ db: Database, at: Date, actor: String, kind: String, detail: String,
+                                 _ body: (PendingEvent) throws -> T) throws -> T {
+        let event = try begin(db, at: at, actor: actor, kind: kind, detail: detail)
+        let result = try body(event)
+        try seal(db, event)
+        return result
+    }
+
+    static func chain(previous: String, content: String) -> String {
+        var sha = SHA256()
+        sha.update(previous)
+        sha.update(content)
+        return SHA256.hex(sha.finalize())
+    }
+}
+
+/// The canonical encoding of an event's content, fed straight into SHA-256.
+///
+/// Each value is written as a type tag, its length and its bytes, so no two different contents
+/// encode alike: `n` null, `i` integer, `r` real (IEEE bits), `t` text, `b` blob. Bytes are
+/// gathered in a buffer and hashed in large blocks: verification streams millions of values.
+struct ContentHasher {
+    private var sha = SHA256()
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func header(id: Int64, at: String, actor: String, kind: String, detail: String) {
+        append("event")
+        value(DatabaseValue.Storage.int64(id))
+        for text in [at, actor, kind, detail] { value(DatabaseValue.Storage.string(text)) }
+    }
+
+    mutating func row<Values: Sequence<DatabaseValue>>(table: String, _ values: Values) {
+        buffer.append(0x1E)
+        append(table)
+        for item in values { value(item.storage) }
+        if buffer.count >= 1 << 15 { flush() }
+    }
+
+    private mutating func value(_ storage: DatabaseValue.Storage) {
+        switch storage {
+        case .null:
+            buffer.append(UInt8(ascii: "n"))
+        case .int64(let number):
+            buffer.append(UInt8(ascii: "i"))
+            appendDecimal(number)
+            buffer.append(UInt8(ascii: ";"))
+        case .double(let number):
+            buffer.append(UInt8(ascii: "r"))
+            appendDecimal(number.bitPattern)
+            buffer.append(UInt8(ascii: ";"))
+        case .string(let text):
+            buffer.append(UInt8(ascii: "t"))
+            appendDecimal(UInt64(text.utf8.count))
+            buffer.append(UInt8(ascii: ":"))
+            append(text)
+        case .blob(let data):
+            buffer.append(UInt8(ascii: "b"))
+            appendDecimal(UInt64(data.count))
+            buffer.append(UInt8(ascii: ":"))
+            buffer.append(contentsOf: data)
+        }
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    private mutating func appendDecimal(_ number: Int64) {
+        if number < 0 {
+            buffer.append(UInt8(ascii: "-"))
+            appendDecimal(number.magnitude)
+        } else {
+            appendDecimal(UInt64(number))
+        }
+    }
+
+    private mutating func appendDecimal(_ number: UInt64) {
+        // Digits are written backwards at the end of the buffer, then reversed in place.
+        let start = buffer.count
+        var rest = number
+        repeat {
+            buffer.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        buffer[start...].reverse()
+    }
+
+    private mutating func flush() {
+        sha.update(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finalize() -> String {
+        flush()
+        return SHA256.hex(sha.finalize())
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// SHA-256 (FIPS 180-4), incremental.
+///
+/// The compression function follows FIPS 180-4 §6.2.2 directly; it is checked against the NIST example
+/// vectors (including the one-million-`a` message) in the tests.
+///
+/// ```swift
+/// var hasher = SHA256()
+/// hasher.update(Data("abc".utf8))
+/// let hex = SHA256.hex(hasher.finalize())   // "ba7816bf…"
+/// let same = SHA256.hexHash(Data("abc".utf8))
+/// ```
+public struct SHA256: Sendable {
+    /// The digest length in bytes.
+    public static let digestByteCount = 32
+
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+        (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
+    /// Bytes of an incomplete block carried to the next `update`.
+    private var pending: [UInt8] = []
+    private var totalBytes: UInt64 = 0
+
+    /// A hasher with the initial hash value of FIPS 180-4 §5.3.3.
+    public init() {
+        pending.reserveCapacity(64)
+    }
+
+    /// Feeds bytes to the hash.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        totalBytes &+= UInt64(bytes.count)
+        var offset = 0
+        let count = bytes.count
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            offset = take
+            if pending.count == 64 {
+                pending.withUnsafeBytes { block in
+                    // A stored array's buffer is never empty here: it holds 64 bytes.
+                    Self.compress(&state, block.baseAddress.unsafelyUnwrapped, blocks: 1)
+                }
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        let whole = (count - offset) / 64
+        if whole > 0 {
+            Self.compress(&state, base + offset, blocks: whole)
+            offset += whole * 64
+        }
+        if offset < count {
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: count - offset))
+        }
+    }
+
+    /// Feeds the bytes of `data` to the hash.
+    public mutating func update(_ data: Data) {
+        data.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds the bytes of `bytes` to the hash.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds the UTF-8 bytes of `string` to the hash.
+    public mutating func update(_ string: String) {
+        var copy = string
+        copy.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Pads the message (FIPS 180-4 §5.1.1) and returns the 32-byte digest. The hasher is spent afterwards.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = totalBytes &* 8
+        var tail = pending
+        tail.append(0x80)
+        while tail.count % 64 != 56 { tail.append(0) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
+        tail.withUnsafeBytes { block in
+            Self.compress(&state, block.baseAddress.unsafelyUnwrapped, blocks: tail.count / 64)
+        }
+        pending.removeAll()
+        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+        var digest = [UInt8]()
+        digest.reserveCapacity(32)
+        for word in words {
+            digest.append(UInt8(truncatingIfNeeded: word >> 24))
+            digest.append(UInt8(truncatingIfNeeded: word >> 16))
+            digest.append(UInt8(truncatingIfNeeded: word >> 8))
+            digest.append(UInt8(truncatingIfNeeded: word))
+        }
+        return digest
+    }
+
+    /// The digest of `data`.
+    public static func hash(_ data: Data) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data)
+        return hasher.finalize()
+    }
+
+    /// The digest of `bytes`.
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// The digest of the UTF-8 bytes of `string`.
+    public static func hash(_ string: String) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(string)
+        return hasher.finalize()
+    }
+
+    /// Lowercase hexadecimal of `digest` (or any bytes).
+    public static func hex(_ digest: [UInt8]) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(digest.count * 2)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lowercase hexadecimal digest of `data`.
+    public static func hexHash(_ data: Data) -> String { hex(hash(data)) }
+
+    /// Lowercase hexadecimal digest of the UTF-8 bytes of `string`.
+    public static func hexHash(_ string: String) -> String { hex(hash(string)) }
+
+    /// Lowercase hexadecimal digest of the file at `url`, read in 4 MiB chunks.
+    /// - Throws: the file system's error when the file cannot be opened or read.
+    public static func hexHash(fileAt url: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            hasher.update(chunk)
+        }
+        return hex(hasher.finalize())
+    }
+
+    // MARK: - Compression (FIPS 180-4 §6.2.2)
+
+    private static let roundConstants: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    @inline(__always)
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
+
+    private static func compress(
+        _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
+        _ input: UnsafeRawPointer, blocks: Int
+    ) {
+        roundConstants.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+                for block in 0..<blocks {
+                    let bytes = input + block * 64
+                    for t in 0..<16 {
+                        let word = bytes.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)
+                        w[t] = UInt32(bigEndian: word)
+                    }
+                    for t in 16..<64 {
+                        let x = w[t - 15], y = w[t - 2]
+                        let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
+                        let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    for t in 0..<64 {
+                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
+                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let t2 = s0 &+ maj
+                        h = g; g = f; f = e; e = d &+ t1
+                        d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                }
+                state = (h0, h1, h2, h3, h4, h5, h6, h7)
+            }
+        }
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import GaitCore
-
-@Suite struct EmbeddedResourcesTests {
-    @Test func placeholder() { #expect(Bool(true)) }
-}

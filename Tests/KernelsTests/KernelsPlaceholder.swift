@@ -1,1 +1,0 @@
-// Replaced by the Kernels suites as they land.
