@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Tuning", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "CLibXML2"],
+        .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "Kernels", "CLibXML2"],
                 plugins: ["EmbedResources"]),
         .executableTarget(name: "embed-resources"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),

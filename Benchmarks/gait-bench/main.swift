@@ -7,6 +7,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "import": importBenchmark,
     "verify": verifyBenchmark,
     "alpha": alphaBenchmark,
+    "reports": runReportsBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
