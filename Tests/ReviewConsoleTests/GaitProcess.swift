@@ -76,7 +76,7 @@ final class GaitProcess: @unchecked Sendable {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, binary, &actions, nil, argv, envp)
+        let spawned = withCleanSignalAttributes { posix_spawn(&pid, binary, &actions, &$0, argv, envp) }
         close(stdinPipe[0])
         close(stdoutPipe[1])
         close(stderrPipe[1])
@@ -198,7 +198,7 @@ enum Spawn {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        let spawned = withCleanSignalAttributes { posix_spawnp(&pid, arguments[0], &actions, &$0, argv, environ) }
         guard spawned == 0 else { throw ProcessTestError("cannot start \(arguments[0]): error \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -210,4 +210,21 @@ enum Spawn {
     static func code(_ status: Int32) -> Int32 {
         (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
+}
+
+/// Spawn attributes that give the child an empty signal mask and default signal handlers:
+/// test threads run with signals blocked (and SIGPIPE ignored here), which a child would
+/// otherwise inherit (a tmux server then never notices its panes end, nor `kill-server`).
+func withCleanSignalAttributes<T>(_ body: (inout posix_spawnattr_t) -> T) -> T {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return body(&attributes)
 }
