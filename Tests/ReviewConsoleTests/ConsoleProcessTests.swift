@@ -216,6 +216,20 @@ import Testing
         let status = try GaitBinary.run(["status", "--db", folder.database])
         #expect(status.out.contains("crawl  helpfulness v1  faq    2      1     1        0            1"), "\(status.out)")
         #expect(status.out.hasSuffix("Leases: 0 live, 0 expired.\n"))
+        let json = try GaitBinary.run(["status", "--db", folder.database, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let groups = try #require(object["groups"] as? [[String: Any]])
+        #expect(groups.first?["complete"] as? Int == 1 && groups.first?["pending"] as? Int == 1 && groups.first?["gold"] as? Int == 1)
+        #expect(object["liveLeases"] as? Int == 0)
+        let goldFile = folder.url.appendingPathComponent("gold.jsonl")
+        try #"{"id": "g1", "prompt": "Capital of France?", "answer": "Paris.", "expected": {"correct": "yes"}}"#
+            .write(to: goldFile, atomically: true, encoding: .utf8)
+        let imported = try GaitBinary.run(["gold", "add", "--file", goldFile.path, "--set", "gold", "--rubric", "helpfulness",
+                                           "--lead", "lee", "--db", folder.database])
+        #expect(imported.out == "Imported 1 gold items into set 'gold' (helpfulness, crawl, overlap 3).\n", "\(imported.err)")
+        let neither = try GaitBinary.run(["gold", "add", "--lead", "lee", "--db", folder.database])
+        #expect(neither.status == 64)
+        #expect(neither.err.hasPrefix("Error: give an ITEM with --expect, or --file FILE\n"))
     }
 
     static func savedItems(_ output: String) -> Set<Int64> {
