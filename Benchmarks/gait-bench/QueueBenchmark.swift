@@ -46,10 +46,10 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     let answers = ["helpful": "4", "correct": "yes", "accept": "yes"]
     let queueSeconds = try onThreads(raters) { index in
         let rater = try Workspace.open(path: path)
-        let session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
+        var session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
                                                    settings: QueueSettings(goldRate: 0), seed: Int64(index))
         var sequence = 0
-        while let item = try rater.claimNextItem(in: session, sequence: sequence) {
+        while let item = try rater.claimNextItem(in: &session, sequence: sequence) {
             sequence += 1
             let now = Date()
             try rater.submitRating(RatingDraft(itemID: item.itemID, values: answers, shownAt: now, firstAnswerAt: now,

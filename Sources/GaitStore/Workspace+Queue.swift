@@ -30,6 +30,22 @@ public struct ReviewSession: Sendable, Hashable {
     public var filter: QueueFilter
     public var settings: QueueSettings
     public var startedAt: String
+    /// The session's next open items in its order, read by the last scan: claims re-check
+    /// these under the write lock instead of ordering the whole queue every time.
+    var upcoming: [Int64] = []
+    /// The same for gold items.
+    var upcomingGold: [Int64] = []
+    /// Regular items open at the last scan, less those claimed since (for `remaining`).
+    var openAtScan = 0
+
+    init(id: Int64, rater: RaterInfo, orderSeed: Int64, filter: QueueFilter, settings: QueueSettings, startedAt: String) {
+        self.id = id
+        self.rater = rater
+        self.orderSeed = orderSeed
+        self.filter = filter
+        self.settings = settings
+        self.startedAt = startedAt
+    }
 }
 
 /// An item leased to a rater, with everything the console shows. Gold items look like any other.
@@ -244,35 +260,61 @@ extension Workspace {
     /// - Parameter sequence: how many items this session has claimed before (0 for the first).
     /// - Returns: the leased item, or nil when nothing is left for this rater.
     public func claimNextItem(in session: ReviewSession, sequence: Int) throws -> ClaimedItem? {
+        var fresh = session
+        fresh.upcoming = []
+        fresh.upcomingGold = []
+        return try claimNextItem(in: &fresh, sequence: sequence)
+    }
+
+    /// Claims like `claimNextItem(in:sequence:)`, keeping the session's place in its order
+    /// between claims: one scan of the queue serves the next claims until its candidates run
+    /// out, so a console claims in time independent of the queue's size. Items that open up
+    /// after a scan (a lapsed lease, an undo) take their place in the order at the next scan.
+    public func claimNextItem(in session: inout ReviewSession, sequence: Int) throws -> ClaimedItem? {
         let now = clock()
         let stamp = Timestamp.string(now)
         let wantsGold = Self.unitDraw(seed: session.orderSeed, sequence: sequence) < session.settings.goldRate
-        // The costly part — ordering every open item — runs on a read snapshot, outside the
-        // write lock, so raters do not queue behind each other's scans. The claim transaction
-        // then only re-checks these few candidates, in order, and leases the first still open.
-        let plan = try writer.read { db in
-            try Self.claimPlan(db, session: session, wantsGold: wantsGold, liveAt: stamp)
+        if session.upcoming.isEmpty || (wantsGold && session.upcomingGold.isEmpty) {
+            // The costly part — ordering every open item — runs on a read snapshot, outside
+            // the write lock, so raters do not queue behind each other's scans.
+            let scanned = session
+            let plan = try writer.read { db in
+                try Self.claimPlan(db, session: scanned, gold: scanned.settings.goldRate > 0, liveAt: stamp)
+            }
+            session.upcoming = plan.regular
+            session.upcomingGold = plan.gold
+            session.openAtScan = plan.open
         }
-        return try immediate { db in
+        // The transaction re-checks the candidates in order and leases the first still open.
+        let current = session
+        let (item, dropped) = try immediate { db -> (ClaimedItem?, Set<Int64>) in
             try db.execute(sql: "DELETE FROM leases WHERE expires_at <= ?", arguments: [stamp])
-            for candidate in plan.candidates
-            where try Self.hasOpenSlot(db, itemID: candidate.id, raterID: session.rater.id) {
-                return try Self.lease(db, itemID: candidate.id, session: session, now: now,
-                                      remaining: max(0, plan.remaining - (candidate.gold ? 0 : 1)))
+            var dropped: Set<Int64> = []
+            let remaining = max(0, current.openAtScan - 1)
+            let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
+            for candidate in candidates {
+                dropped.insert(candidate)
+                if try Self.hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
+                    return (try Self.lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
+                }
             }
             // Every candidate went to other raters meanwhile (or there were none): choose afresh
             // inside the transaction.
-            let skipped = try Self.skippedItems(db, session: session)
-            let regular = try Self.openItems(db, session: session, gold: false, skipped: skipped, liveAt: nil, limit: 1)
+            let skipped = try Self.skippedItems(db, session: current)
+            let regular = try Self.openItems(db, session: current, gold: false, skipped: skipped, liveAt: nil, limit: 1)
             var chosen = regular.ids.first.map { ($0, false) }
             if wantsGold, regular.total > 0,
-               let gold = try Self.openItems(db, session: session, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
+               let gold = try Self.openItems(db, session: current, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
                 chosen = (gold, true)
             }
-            guard let (itemID, gold) = chosen else { return nil }
-            return try Self.lease(db, itemID: itemID, session: session, now: now,
-                                  remaining: max(0, regular.total - (gold ? 0 : 1)))
+            guard let (itemID, gold) = chosen else { return (nil, dropped) }
+            return (try Self.lease(db, itemID: itemID, session: current, now: now,
+                                   remaining: max(0, regular.total - (gold ? 0 : 1))), dropped)
         }
+        session.upcoming.removeAll { dropped.contains($0) }
+        session.upcomingGold.removeAll { dropped.contains($0) }
+        if let item, !item.isGold { session.openAtScan = max(0, session.openAtScan - 1) }
+        return item
     }
 
     /// Extends the session's lease on an item by the lease length from now.
@@ -572,18 +614,14 @@ extension Workspace {
         try openItems(db, session: session, gold: false, skipped: skipped, liveAt: nil, limit: 0).total
     }
 
-    /// What a claim will try, read before its transaction: candidates in order (gold first when
-    /// this claim draws gold and regular work remains) and the regular items open in all.
-    static func claimPlan(_ db: Database, session: ReviewSession, wantsGold: Bool, liveAt: String)
-        throws -> (candidates: [(id: Int64, gold: Bool)], remaining: Int) {
+    /// The session's next open items in order (regular and, when asked, gold), read before a
+    /// claim's transaction, and how many regular items are open in all.
+    static func claimPlan(_ db: Database, session: ReviewSession, gold: Bool, liveAt: String)
+        throws -> (regular: [Int64], gold: [Int64], open: Int) {
         let skipped = try skippedItems(db, session: session)
-        let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 8)
-        var candidates = regular.ids.map { (id: $0, gold: false) }
-        if wantsGold && regular.total > 0 {
-            let gold = try openItems(db, session: session, gold: true, skipped: skipped, liveAt: liveAt, limit: 4)
-            candidates = gold.ids.map { (id: $0, gold: true) } + candidates
-        }
-        return (candidates, regular.total)
+        let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 64)
+        let goldItems = gold ? try openItems(db, session: session, gold: true, skipped: skipped, liveAt: liveAt, limit: 16).ids : []
+        return (regular.ids, goldItems, regular.total)
     }
 
     /// Inserts the lease and loads what the console shows.
