@@ -22,6 +22,17 @@ public struct TuningPrompt: Sendable, Hashable {
     public var scope: String?
     public var counterfactualGroup: String?
     public var attributes: [String: String]
+
+    public init(rowID: Int64, setName: String, externalID: String, text: String, scope: String?,
+                counterfactualGroup: String?, attributes: [String: String]) {
+        self.rowID = rowID
+        self.setName = setName
+        self.externalID = externalID
+        self.text = text
+        self.scope = scope
+        self.counterfactualGroup = counterfactualGroup
+        self.attributes = attributes
+    }
 }
 
 /// A rater's corrected answer, attached to one of their ratings.

@@ -12,6 +12,7 @@ struct Gait: AsyncParsableCommand {
             RubricsCommand.self,
             RatersCommand.self,
             VerifyCommand.self,
+            TuneCommand.self,
         ]
     )
 }
