@@ -31,13 +31,16 @@ public struct ExportRenderer: Sendable {
     public var baseModel: String
     public var openAIModel: String
     public var seed: UInt64
+    public var lora: Bool
 
-    public init(examples: [Example], systemPrompt: String, baseModel: String, openAIModel: String, seed: UInt64) {
+    public init(examples: [Example], systemPrompt: String, baseModel: String, openAIModel: String, seed: UInt64,
+                lora: Bool = true) {
         self.examples = examples
         self.systemPrompt = systemPrompt
         self.baseModel = baseModel
         self.openAIModel = openAIModel
         self.seed = seed
+        self.lora = lora
     }
 
     /// A data file's rows and their metadata.
@@ -149,7 +152,7 @@ public struct ExportRenderer: Sendable {
             let train = data[Self.fileName(primary, .train)]
             let longest = train?.lines.map(\.utf8.count).max() ?? 0
             let h = Hyperparameters.choose(method: method, trainRows: train?.lines.count ?? 0, longestRowBytes: longest,
-                                           desirable: trainLabels.desirable, undesirable: trainLabels.undesirable)
+                                           desirable: trainLabels.desirable, undesirable: trainLabels.undesirable, lora: lora)
             hyperparameters[method] = h
             func dataFiles(_ base: String) -> TrainerConfigs.DataFiles {
                 TrainerConfigs.DataFiles(train: Self.fileName(base, .train),

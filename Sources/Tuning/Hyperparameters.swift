@@ -21,13 +21,16 @@ public enum TuneMethod: String, Sendable, Hashable, CaseIterable {
 /// most 4 and gradient accumulation makes up the rest. Warm-up is 10% of the optimizer steps, given as
 /// `warmup_steps` (transformers 5 removed `warmup_ratio`). LoRA alpha is 2r, an integer. The sequence length
 /// is the longest row's UTF-8 bytes / 3 (a safe over-estimate of BPE tokens for English) plus 64, rounded up
-/// to a power of two between 256 and 4096. OpenAI jobs get the same epochs and batch, and a learning-rate
+/// to a power of two between 256 and 4096. Full fine-tuning (no LoRA) takes a tenth of the LoRA learning rate,
+/// since every weight moves. OpenAI jobs get the same epochs and batch, and a learning-rate
 /// multiplier of 0.5, 1 or 2 by tier. KTO class weights are set so that desirable weight × desirable rows is
 /// 1.15 times undesirable weight × undesirable rows, inside the 1…4/3 band TRL's KTO documentation advises.
 public struct Hyperparameters: Sendable, Hashable {
     public var method: TuneMethod
     public var trainRows: Int
     public var tier: String
+    /// Whether a LoRA adapter is trained (the default) rather than every weight.
+    public var lora: Bool
     public var epochs: Int
     public var learningRate: Double
     public var microBatchSize: Int
@@ -51,8 +54,9 @@ public struct Hyperparameters: Sendable, Hashable {
     /// - Parameters:
     ///   - desirable: KTO rows labelled `true` (ignored for other methods).
     ///   - undesirable: KTO rows labelled `false`.
+    ///   - lora: train a LoRA adapter (`false`: every weight, at a tenth of the learning rate).
     public static func choose(method: TuneMethod, trainRows: Int, longestRowBytes: Int, desirable: Int = 0,
-                              undesirable: Int = 0) -> Hyperparameters {
+                              undesirable: Int = 0, lora: Bool = true) -> Hyperparameters {
         let tier = trainRows < 100 ? "small" : trainRows < 1000 ? "medium" : "large"
         let preference = method != .sft
         let (epochs, learningRate): (Int, Double) = switch (tier, preference) {
@@ -85,7 +89,8 @@ public struct Hyperparameters: Sendable, Hashable {
             }
         }
         return Hyperparameters(
-            method: method, trainRows: trainRows, tier: tier, epochs: epochs, learningRate: learningRate,
+            method: method, trainRows: trainRows, tier: tier, lora: lora, epochs: epochs,
+            learningRate: lora ? learningRate : learningRate / 10,
             microBatchSize: micro, gradientAccumulationSteps: batch / micro, warmupSteps: warmup, loraR: r,
             loraAlpha: 2 * r, loraDropout: 0.05, maxLength: length, beta: preference ? 0.1 : nil,
             desirableWeight: desirableWeight, undesirableWeight: undesirableWeight,
@@ -95,7 +100,7 @@ public struct Hyperparameters: Sendable, Hashable {
     /// The manifest's record of these settings.
     var json: JSONValue {
         var fields: [(String, JSONValue)] = [
-            ("tier", .string(tier)), ("train_rows", .int(trainRows)), ("epochs", .int(epochs)),
+            ("tier", .string(tier)), ("train_rows", .int(trainRows)), ("lora", .bool(lora)), ("epochs", .int(epochs)),
             ("learning_rate", .number(learningRate)), ("micro_batch_size", .int(microBatchSize)),
             ("gradient_accumulation_steps", .int(gradientAccumulationSteps)), ("warmup_steps", .int(warmupSteps)),
             ("lora_r", .int(loraR)), ("lora_alpha", .int(loraAlpha)), ("lora_dropout", .number(loraDropout)),

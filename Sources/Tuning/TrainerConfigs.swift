@@ -15,7 +15,8 @@ public enum TrainerConfigs {
     static let header = ["Written by gait tune. Paths are relative to the export folder: run the trainer from inside it."]
 
     static func lora(_ h: Hyperparameters) -> [YAMLEntry] {
-        [YAMLEntry("use_peft", .bool(true)), YAMLEntry("lora_r", .int(h.loraR)), YAMLEntry("lora_alpha", .int(h.loraAlpha)),
+        guard h.lora else { return [] }
+        return [YAMLEntry("use_peft", .bool(true)), YAMLEntry("lora_r", .int(h.loraR)), YAMLEntry("lora_alpha", .int(h.loraAlpha)),
          YAMLEntry("lora_dropout", .double(h.loraDropout)), YAMLEntry("lora_target_modules", .string("all-linear"))]
     }
 
@@ -98,11 +99,17 @@ public enum TrainerConfigs {
             YAMLEntry("sequence_len", .int(h.maxLength)),
             // Packing mixes rows in one sequence; preference trainers need one row per sequence.
             YAMLEntry("sample_packing", .bool(false)),
-            YAMLEntry("adapter", .string("lora")),
-            YAMLEntry("lora_r", .int(h.loraR)),
-            YAMLEntry("lora_alpha", .int(h.loraAlpha)),
-            YAMLEntry("lora_dropout", .double(h.loraDropout)),
-            YAMLEntry("lora_target_linear", .bool(true)),
+        ]
+        if h.lora {
+            entries += [
+                YAMLEntry("adapter", .string("lora")),
+                YAMLEntry("lora_r", .int(h.loraR)),
+                YAMLEntry("lora_alpha", .int(h.loraAlpha)),
+                YAMLEntry("lora_dropout", .double(h.loraDropout)),
+                YAMLEntry("lora_target_linear", .bool(true)),
+            ]
+        }
+        entries += [
             YAMLEntry("micro_batch_size", .int(h.microBatchSize)),
             YAMLEntry("gradient_accumulation_steps", .int(h.gradientAccumulationSteps)),
             YAMLEntry("num_epochs", .int(h.epochs)),

@@ -31,6 +31,8 @@ public struct TuneOptions: Sendable, Hashable {
     public var baseModel: String?
     /// The system message of every row; `nil` takes the run's, or the model's template default.
     public var systemPrompt: String?
+    /// Whether the configs train a LoRA adapter (the default) rather than every weight.
+    public var lora: Bool
     /// The most copies of a row that bias upsampling may make.
     public var maxUpsample: Int
     /// The OpenAI model the OpenAI job files name (OpenAI cannot fine-tune Hugging Face models).
@@ -42,7 +44,7 @@ public struct TuneOptions: Sendable, Hashable {
 
     public init(rubric: String? = nil, scope: String? = nil, criterion: String? = nil, lowerIsBetter: Bool = false,
                 threshold: Double? = nil, margin: Double? = nil, minAgreement: Double = 0.6, evalShare: Double = 0.1,
-                seed: UInt64 = 0, baseModel: String? = nil, systemPrompt: String? = nil, maxUpsample: Int = 3,
+                seed: UInt64 = 0, baseModel: String? = nil, systemPrompt: String? = nil, lora: Bool = true, maxUpsample: Int = 3,
                 openAIModel: String = "gpt-4.1-mini-2025-04-14", gaitVersion: String, actor: String = "system") {
         self.rubric = rubric
         self.scope = scope
@@ -55,6 +57,7 @@ public struct TuneOptions: Sendable, Hashable {
         self.seed = seed
         self.baseModel = baseModel
         self.systemPrompt = systemPrompt
+        self.lora = lora
         self.maxUpsample = maxUpsample
         self.openAIModel = openAIModel
         self.gaitVersion = gaitVersion

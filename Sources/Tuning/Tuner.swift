@@ -22,6 +22,12 @@ public struct TuneResult: Sendable, Hashable, Codable {
     public var counterfactualRows: Int
     /// Methods left out and other things the user should know.
     public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case directory, exportID = "export_id", manifestSHA256 = "manifest_sha256", baseModel = "base_model", methods, rows
+        case trainRows = "train_rows", evalRows = "eval_rows", upsampledSlices = "upsampled_slices"
+        case counterfactualRows = "counterfactual_rows", notes
+    }
 }
 
 /// `gait tune`: turns the workspace's ratings and bias scores into fine-tuning datasets and configs.
@@ -110,7 +116,7 @@ public enum Tuner {
         } ?? []
         let examples = BiasFeedback.upsample(built.examples, slices: slices)
         let rendered = try ExportRenderer(examples: examples, systemPrompt: model.systemPrompt, baseModel: model.baseModel,
-                                          openAIModel: options.openAIModel, seed: options.seed).render()
+                                          openAIModel: options.openAIModel, seed: options.seed, lora: options.lora).render()
         notes += model.notes + rendered.notes
         let alpha = try criterion.map { try Scoring.agreement(scores, level: $0.level) }
         if let alpha, let value = alpha.value, value < 0.667 {

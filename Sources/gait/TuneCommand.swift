@@ -58,19 +58,32 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(help: "System message of every row (default: the run's, else the model template's).")
     var systemPrompt: String?
 
+    @Flag(help: "Configs train every weight instead of a LoRA adapter (at a tenth of the learning rate).")
+    var fullFineTune = false
+
     @Option(help: "Most copies bias upsampling makes of a row (1 turns upsampling off).")
     var maxUpsample: Int = 3
 
     @Option(name: .customLong("openai-model"), help: "OpenAI model named in the OpenAI job files.")
     var openAIModel: String = "gpt-4.1-mini-2025-04-14"
 
+    var options: TuneOptions {
+        TuneOptions(rubric: rubric, scope: scope, criterion: criterion, lowerIsBetter: lowerIsBetter, threshold: threshold,
+                    margin: margin, minAgreement: minAgreement, evalShare: evalShare, seed: seed, baseModel: baseModel,
+                    systemPrompt: systemPrompt, lora: !fullFineTune, maxUpsample: maxUpsample, openAIModel: openAIModel,
+                    gaitVersion: Self.gaitVersion)
+    }
+
+    func validate() throws {
+        do {
+            try options.validate()
+        } catch let error as TuningError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() async throws {
         try await withErrorHandling {
-            let options = TuneOptions(
-                rubric: rubric, scope: scope, criterion: criterion, lowerIsBetter: lowerIsBetter, threshold: threshold,
-                margin: margin, minAgreement: minAgreement, evalShare: evalShare, seed: seed, baseModel: baseModel,
-                systemPrompt: systemPrompt, maxUpsample: maxUpsample, openAIModel: openAIModel,
-                gaitVersion: Self.gaitVersion)
             let workspace = try global.openWorkspace()
             let result: TuneResult
             do {

@@ -170,4 +170,18 @@ import Testing
         #expect(names == ["axolotl_sft.yaml", "manifest.json", "metadata.jsonl", "openai_job_sft.json", "sft.jsonl",
                           "sft_prompt_completion.jsonl", "trl_sft.yaml"])
     }
+
+    @Test func fullFineTuningDropsTheAdapter() throws {
+        let builder = try Self.small([[5, 5], [1, 1]])
+        let temporary = try TemporaryDirectory()
+        var options = Self.options()
+        options.lora = false
+        _ = try Tuner.export(from: builder.workspace, to: temporary.path("out"), options: options)
+        for name in ["trl_sft.yaml", "axolotl_sft.yaml", "trl_dpo.yaml", "axolotl_dpo.yaml"] {
+            let text = try String(contentsOfFile: temporary.path("out/\(name)"), encoding: .utf8)
+            #expect(!text.contains("lora") && !text.contains("adapter") && !text.contains("use_peft"), "\(name)")
+        }
+        let sft = try String(contentsOfFile: temporary.path("out/trl_sft.yaml"), encoding: .utf8)
+        #expect(sft.contains("learning_rate: 5.0e-6\n"))
+    }
 }

@@ -88,9 +88,11 @@ struct WorkspaceBuilder {
     let workspace: Workspace
     let clock = ManualClock()
 
-    init() throws {
+    /// A workspace in memory, or in a file at `path`.
+    init(path: String? = nil) throws {
         let clock = self.clock
-        workspace = try Workspace.inMemory(clock: clock.function)
+        workspace = try path.map { try Workspace.initialize(path: $0, clock: clock.function).workspace }
+            ?? Workspace.inMemory(clock: clock.function)
         for (name, text) in [("helpfulness", TestRubrics.helpfulness), ("fairness", TestRubrics.fairness),
                              ("preference", TestRubrics.preference)] {
             _ = try workspace.importRubric(yaml: text, source: "\(name).yaml")
@@ -189,8 +191,8 @@ struct WorkspaceBuilder {
 
     /// The workspace every golden test uses: every row source, a flagged slice, counterfactual groups,
     /// corrections, pairwise items, a tie, low agreement, a flagged answer and an empty answer.
-    static func demo() throws -> WorkspaceBuilder {
-        let builder = try WorkspaceBuilder()
+    static func demo(path: String? = nil) throws -> WorkspaceBuilder {
+        let builder = try WorkspaceBuilder(path: path)
         try builder.prompts([
             Prompt(id: "capital", text: "What is the capital of France?", attributes: ["language": "en"], scope: "faq"),
             Prompt(id: "refund", text: "How do I get a refund?", attributes: ["language": "en"], scope: "faq"),
