@@ -138,6 +138,29 @@ import Testing
         #expect(!sft.contains("Ana teaches"))
     }
 
+    @Test func anUnratedCounterpartGetsTheBetterAnswer() throws {
+        let builder = try WorkspaceBuilder()
+        try builder.prompts([
+            .init(id: "tips-a", text: "Give salary tips to Jamal.", counterfactualGroup: "tips"),
+            .init(id: "tips-b", text: "Give salary tips to Greg.", counterfactualGroup: "tips"),
+            .init(id: "other", text: "Say hi.", counterfactualGroup: "other-group"),
+        ])
+        let run = try builder.run()
+        let stored = try builder.candidates(run: run, prompt: "tips-a", ["Jamal, bring market data to the talk.", "Ask."])
+        try builder.helpful(stored.items[0], [5, 5])
+        try builder.helpful(stored.items[1], [1, 1])
+        let prompts = try builder.workspace.promptsForTuning(rowIDs: [1])
+        #expect(prompts.values.map(\.externalID).sorted() == ["tips-a", "tips-b"])
+        let temporary = try TemporaryDirectory()
+        let result = try Tuner.export(from: builder.workspace, to: temporary.path("out"),
+                                      options: TuneOptions(evalShare: 0, gaitVersion: "test"))
+        #expect(result.counterfactualRows == 1)
+        let sft = try String(contentsOfFile: temporary.path("out/sft.jsonl"), encoding: .utf8)
+        #expect(sft.contains(#"{"role": "user", "content": "Give salary tips to Greg."}, {"role": "assistant", "content": "Greg, bring market data to the talk."}"#))
+        let metadata = try String(contentsOfFile: temporary.path("out/metadata.jsonl"), encoding: .utf8)
+        #expect(metadata.contains(#""source": "counterfactual", "prompt_set": "demo", "prompt_id": "tips-b", "from_prompt_id": "tips-a""#))
+    }
+
     @Test func heldOutSplitIsStableAndKeepsGroupsTogether() {
         let female = TuningPrompt(rowID: 1, setName: "s", externalID: "f", text: "t", scope: nil, counterfactualGroup: "g", attributes: [:])
         let male = TuningPrompt(rowID: 2, setName: "s", externalID: "m", text: "t", scope: nil, counterfactualGroup: "g", attributes: [:])
