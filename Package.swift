@@ -26,8 +26,8 @@ let package = Package(
         .executableTarget(
             name: "gait",
             dependencies: [
-                "GaitCore", "GaitStore", "Inference", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports",
+                "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
+                "Tuning", "Reports", "ModelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +37,8 @@ let package = Package(
                 plugins: ["EmbedResources"]),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
+        .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
+        .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
@@ -53,15 +55,17 @@ let package = Package(
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
-        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"]),
-        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"], exclude: ["Fixtures"]),
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
-        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
+        .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
+        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore", "GaitStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

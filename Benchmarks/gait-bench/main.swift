@@ -3,7 +3,10 @@
 // (and the comparison the issue asks for) on stdout.
 import Foundation
 
-let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [:]
+let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
+    "import": importBenchmark,
+    "alpha": alphaBenchmark,
+]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -35,97 +35,86 @@ public enum PromptFile {
     /// a value of the wrong type, an unknown key, an id seen before in the file — throws
     /// `InputError` with its line number, and nothing is returned.
     public static func parse(_ data: Data, source: String) throws -> [Prompt] {
+        let bytes = [UInt8](data)
         var prompts: [Prompt] = []
+        prompts.reserveCapacity(bytes.count / 100)
         var seen: [String: Int] = [:]
         var lineNumber = 0
-        var start = data.startIndex
-        let newline = UInt8(ascii: "\n")
-        while start < data.endIndex {
+        var start = 0
+        while start < bytes.count {
             lineNumber += 1
-            let end = data[start...].firstIndex(of: newline) ?? data.endIndex
-            var line = data[start..<end]
-            start = end < data.endIndex ? end + 1 : end
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            var lineEnd = end
+            if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = bytes[start..<lineEnd]
+            start = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let prompt = try parseLine(line, number: lineNumber, source: source)
-            if let first = seen[prompt.id] {
+            if let first = seen.updateValue(lineNumber, forKey: prompt.id) {
                 throw InputError(source: source, line: lineNumber, key: "id",
                                  problem: "duplicate id '\(prompt.id)' (first on line \(first))")
             }
-            seen[prompt.id] = lineNumber
             prompts.append(prompt)
         }
         if prompts.isEmpty { throw InputError(source: source, problem: "the file holds no prompts") }
         return prompts
     }
 
-    static func parseLine(_ line: Data, number: Int, source: String) throws -> Prompt {
+    static func parseLine(_ line: ArraySlice<UInt8>, number: Int, source: String) throws -> Prompt {
         func fail(_ key: String?, _ problem: String) -> InputError {
             InputError(source: source, line: number, key: key, problem: problem)
         }
-        guard String(data: line, encoding: .utf8) != nil else { throw fail(nil, "the line is not valid UTF-8") }
-        let object: Any
+        let object: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: line, options: [])
+            object = try JSONValue.parse(line)
         } catch {
-            throw fail(nil, "invalid JSON")
+            if String(validating: line, as: UTF8.self) == nil { throw fail(nil, "the line is not valid UTF-8") }
+            throw InputError(source: source, line: number, column: error.column, problem: "invalid JSON: \(error.problem)")
         }
-        guard let fields = object as? [String: Any] else { throw fail(nil, "expected a JSON object") }
-        for key in fields.keys where !allowedKeys.contains(key) {
-            throw fail(key, "unknown key; expected \(allowedKeys.sorted().joined(separator: ", "))")
-        }
-        func string(_ key: String, required: Bool) throws -> String? {
-            guard let value = fields[key], !(value is NSNull) else {
-                if required { throw fail(key, "missing required key") }
-                return nil
-            }
-            guard let text = value as? String, !isNumberOrBool(value) else {
-                throw fail(key, "expected a string, found \(describe(value))")
-            }
-            return text
-        }
-        guard let id = try string("id", required: true), !id.trimmingWhitespace().isEmpty else {
-            throw fail("id", "must not be empty")
-        }
-        guard let text = try string("prompt", required: true), !text.trimmingWhitespace().isEmpty else {
-            throw fail("prompt", "must not be empty")
-        }
+        guard case .object(let fields) = object else { throw fail(nil, "expected a JSON object, found \(object.kindDescription)") }
+        var id: String?, text: String?, scope: String?, group: String?, reference: String?
         var attributes: [String: String] = [:]
-        if let value = fields["attributes"], !(value is NSNull) {
-            guard let dictionary = value as? [String: Any] else {
-                throw fail("attributes", "expected an object of string values, found \(describe(value))")
-            }
-            for (name, attribute) in dictionary {
-                guard Identifier.isValid(name) else { throw fail("attributes.\(name)", "not a valid attribute name") }
-                guard let text = attribute as? String, !isNumberOrBool(attribute) else {
-                    throw fail("attributes.\(name)", "expected a string, found \(describe(attribute))")
+        for (key, value) in fields {
+            func string() throws -> String? {
+                switch value {
+                case .string(let text): return text
+                case .null: return nil
+                default: throw fail(key, "expected a string, found \(value.kindDescription)")
                 }
-                attributes[name] = text
+            }
+            switch key {
+            case "id": id = try string()
+            case "prompt": text = try string()
+            case "scope": scope = try string()
+            case "counterfactual_group": group = try string()
+            case "reference": reference = try string()
+            case "attributes":
+                switch value {
+                case .null: break
+                case .object(let pairs):
+                    for (name, attribute) in pairs {
+                        guard Identifier.isValid(name) else { throw fail("attributes.\(name)", "not a valid attribute name") }
+                        guard case .string(let text) = attribute else {
+                            throw fail("attributes.\(name)", "expected a string, found \(attribute.kindDescription)")
+                        }
+                        attributes[name] = text
+                    }
+                default:
+                    throw fail("attributes", "expected an object of string values, found \(value.kindDescription)")
+                }
+            default:
+                throw fail(key, "unknown key; expected \(allowedKeys.sorted().joined(separator: ", "))")
             }
         }
-        let scope = try string("scope", required: false)
+        guard let id else { throw fail("id", "missing required key") }
+        guard !id.trimmingWhitespace().isEmpty else { throw fail("id", "must not be empty") }
+        guard let text else { throw fail("prompt", "missing required key") }
+        guard !text.trimmingWhitespace().isEmpty else { throw fail("prompt", "must not be empty") }
         if let scope, !Identifier.isValid(scope) {
             throw fail("scope", "'\(scope)' is not a valid scope name (letters, digits, '-', '_', '.')")
         }
-        return Prompt(id: id, text: text, attributes: attributes, scope: scope,
-                      counterfactualGroup: try string("counterfactual_group", required: false),
-                      reference: try string("reference", required: false))
-    }
-
-    private static func isNumberOrBool(_ value: Any) -> Bool { value is NSNumber && !(value is String) }
-
-    private static func describe(_ value: Any) -> String {
-        switch value {
-        case is String where !isNumberOrBool(value): "a string"
-        case let number as NSNumber:
-            CFGetTypeIDIsBool(number) ? "a boolean" : "a number"
-        case is [Any]: "an array"
-        case is [String: Any]: "an object"
-        default: "null"
-        }
-    }
-
-    private static func CFGetTypeIDIsBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" || number === NSNumber(value: true) || number === NSNumber(value: false)
+        return Prompt(id: id, text: text, attributes: attributes, scope: scope, counterfactualGroup: group,
+                      reference: reference)
     }
 }

@@ -130,6 +130,14 @@ extension Rubric {
 public enum Identifier {
     /// 1–64 characters of letters, digits, `-`, `_` and `.`, starting with a letter or digit.
     public static func isValid(_ text: String) -> Bool {
+        // Most names are ASCII: decide those without Unicode property lookups.
+        let utf8 = text.utf8
+        if utf8.count <= 64, let first = utf8.first, utf8.allSatisfy({ $0 < 0x80 }) {
+            func isAlphanumeric(_ byte: UInt8) -> Bool {
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            }
+            return isAlphanumeric(first) && utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+        }
         guard (1...64).contains(text.unicodeScalars.count), let first = text.unicodeScalars.first,
               first.properties.isAlphabetic || ("0"..."9").contains(first) else { return false }
         return text.unicodeScalars.allSatisfy { scalar in

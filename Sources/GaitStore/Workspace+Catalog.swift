@@ -216,11 +216,14 @@ extension Workspace {
                         throw InputError(source: source, key: "id",
                                          problem: "prompt '\(prompt.id)' is already in set '\(setName)'; nothing was imported")
                     }
-                    try insertPrompt.execute(arguments: [setID, prompt.id, prompt.text, prompt.scope,
-                                                         prompt.counterfactualGroup, prompt.reference, event.id])
+                    // Arguments were counted when the statements were written: skip GRDB's checks.
+                    insertPrompt.setUncheckedArguments([setID, prompt.id, prompt.text, prompt.scope,
+                                                        prompt.counterfactualGroup, prompt.reference, event.id])
+                    try insertPrompt.execute()
                     let promptID = db.lastInsertedRowID
                     for (name, value) in prompt.attributes.sorted(by: { $0.key < $1.key }) {
-                        try insertAttribute.execute(arguments: [promptID, name, value, event.id])
+                        insertAttribute.setUncheckedArguments([promptID, name, value, event.id])
+                        try insertAttribute.execute()
                     }
                 }
                 return prompts.count

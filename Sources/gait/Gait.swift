@@ -7,11 +7,19 @@ struct Gait: AsyncParsableCommand {
         commandName: "gait",
         abstract: "Human-in-the-loop evaluation and staged rollout of language models.",
         subcommands: [
+            DemoCommand.self,
             InitCommand.self,
             PromptsCommand.self,
             RubricsCommand.self,
             RatersCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
             VerifyCommand.self,
+            ModelCommand.self,
+            ReviewCommand.self,
+            StatusCommand.self,
+            GoldCommand.self,
+            StatsCommand.self,
             TuneCommand.self,
         ]
     )

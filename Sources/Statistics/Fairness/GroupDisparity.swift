@@ -40,7 +40,7 @@ public enum GroupMetric: String, Sendable, CaseIterable, Codable {
 }
 
 /// The confusion counts of one group.
-public struct GroupCounts: Sendable, Equatable, Codable {
+public struct GroupCounts: Sendable, Equatable, Encodable {
     /// Entities in the group.
     public var groupSize = 0
     /// Predicted positives.

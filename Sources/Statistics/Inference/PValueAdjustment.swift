@@ -37,7 +37,7 @@ public func adjustPValues(_ pValues: [Double], method: PValueAdjustment) throws 
     case .bh:
         var running = 1.0
         for (rank, i) in order.enumerated().reversed() {
-            running = min(running, min(1, Double(m) * pValues[i] / Double(rank + 1)))
+            running = min(running, min(1, pValues[i] * (Double(m) / Double(rank + 1))))
             adjusted[i] = running
         }
     }

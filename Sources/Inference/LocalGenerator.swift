@@ -1,0 +1,52 @@
+import Foundation
+import Kernels
+
+/// The embedded engine behind the `Generator` interface: `n` candidates per request, decoded as one batch.
+public struct LocalGenerator: Generator {
+    public let engine: LocalEngine
+    public let identity: ModelIdentity
+
+    /// A generator over a loaded engine. `fileSHA256` and `huggingFaceID` go into the identity.
+    public init(engine: LocalEngine, fileSHA256: String?, huggingFaceID: String?) {
+        self.engine = engine
+        identity = ModelIdentity(backend: "local", name: engine.model.name, fileSHA256: fileSHA256,
+                                 huggingFaceID: huggingFaceID)
+    }
+
+    /// Loads the GGUF at `url` (hashing it for the identity) on `threads` threads (default: every core).
+    /// - Throws: `InferenceError` when the file cannot be read or the model is unsupported.
+    public static func load(url: URL, threads: Int? = nil, huggingFaceID: String? = nil) throws -> LocalGenerator {
+        let model = try LlamaModel(url: url)
+        let hash = try ModelLocator.hashFile(url)
+        let knownID = hash == ModelLocator.defaultSource.sha256 ? ModelLocator.defaultSource.huggingFaceID : nil
+        return LocalGenerator(engine: LocalEngine(model: model, threads: threads), fileSHA256: hash,
+                              huggingFaceID: huggingFaceID ?? knownID)
+    }
+
+    /// The SHA-256 of a model file, lowercase hex.
+    /// - Throws: `InferenceError.fetch` when the file cannot be read.
+    public static func sha256(of url: URL) throws -> String {
+        try ModelLocator.hashFile(url)
+    }
+
+    /// Loads the embedded default model, fetching it first when missing (saying so through `log`).
+    public static func loadDefault(threads: Int? = nil, fetchIfMissing: Bool = true,
+                                   log: (String) -> Void) throws -> LocalGenerator {
+        let url = try ModelLocator.defaultModelURL(fetchIfMissing: fetchIfMissing, log: log)
+        return try load(url: url, threads: threads, huggingFaceID: ModelLocator.defaultSource.huggingFaceID)
+    }
+
+    public func generate(_ request: GenerationRequest,
+                         onToken: (@Sendable (Int, String) -> Void)?) async throws -> GenerationResult {
+        let start = ContinuousClock.now
+        let prompt = try engine.model.promptTokens(for: request.input)
+        let generation = try engine.generate(promptTokens: prompt, n: request.n, sampling: request.sampling,
+                                             onToken: onToken)
+        return GenerationResult(
+            candidates: generation.candidates.map {
+                GeneratedCandidate(text: $0.text, tokenIDs: $0.tokenIDs, tokenCount: $0.tokenIDs.count,
+                                   finishReason: $0.finishReason, latency: $0.latency)
+            },
+            promptTokens: generation.promptTokens, wallSeconds: seconds(since: start))
+    }
+}

@@ -1,0 +1,106 @@
+import Kernels
+
+/// The llama forward pass over a batch of (token, slot, position) entries, with its KV cache and scratch
+/// buffers allocated once. Prompt tokens go through as one batch; the `n` candidates of a request decode
+/// together, one entry per slot, so every weight row is read once per step for all of them.
+///
+/// Not thread-safe: one forward pass at a time (the work inside is spread over `pool`).
+final class Transformer {
+    let model: LlamaModel
+    let pool: ThreadPool
+    let cache: KVCache
+    let rotary: RotaryTable
+    /// The most entries one `forward` call takes.
+    let maxBatch: Int
+
+    private let x: FloatMatrix
+    private let normed: FloatMatrix
+    private let q: FloatMatrix
+    private let k: FloatMatrix
+    private let v: FloatMatrix
+    private let attention: FloatMatrix
+    private let projected: FloatMatrix
+    private let gate: FloatMatrix
+    private let up: FloatMatrix
+    private let down: FloatMatrix
+    private let quantizedWide: QuantizedActivations
+    private let quantizedHidden: QuantizedActivations
+    let logits: FloatMatrix
+    private var slotList: [Int] = []
+    private var positionList: [Int] = []
+
+    init(model: LlamaModel, slots: Int, capacity: Int, maxBatch: Int, logitRows: Int, pool: ThreadPool) {
+        let c = model.config
+        self.model = model
+        self.pool = pool
+        self.maxBatch = maxBatch
+        cache = KVCache(layers: c.layers, slots: slots, capacity: capacity, width: c.kvWidth)
+        rotary = RotaryTable(positions: capacity, dimensions: c.rotaryDimensions, base: c.ropeBase)
+        x = FloatMatrix(rows: maxBatch, columns: c.width)
+        normed = FloatMatrix(rows: maxBatch, columns: c.width)
+        q = FloatMatrix(rows: maxBatch, columns: c.width)
+        k = FloatMatrix(rows: maxBatch, columns: c.kvWidth)
+        v = FloatMatrix(rows: maxBatch, columns: c.kvWidth)
+        attention = FloatMatrix(rows: maxBatch, columns: c.width)
+        projected = FloatMatrix(rows: maxBatch, columns: c.width)
+        gate = FloatMatrix(rows: maxBatch, columns: c.hiddenWidth)
+        up = FloatMatrix(rows: maxBatch, columns: c.hiddenWidth)
+        down = FloatMatrix(rows: maxBatch, columns: c.width)
+        quantizedWide = QuantizedActivations(capacity: maxBatch, columns: c.width)
+        quantizedHidden = QuantizedActivations(capacity: maxBatch, columns: c.hiddenWidth)
+        logits = FloatMatrix(rows: max(1, logitRows), columns: c.vocabularySize)
+        slotList.reserveCapacity(maxBatch)
+        positionList.reserveCapacity(maxBatch)
+    }
+
+    /// Which rows get logits.
+    enum LogitRows { case all, last }
+
+    /// Runs the entries through the model, storing their keys and values in the cache. Logits land in
+    /// `logits` (row `i` for entry `i`, or row 0 for the last entry alone).
+    func forward(tokens: [Int32], slots: [Int], positions: [Int], logitRows: LogitRows) {
+        let batch = tokens.count
+        let c = model.config
+        precondition(batch > 0 && batch <= maxBatch && slots.count == batch && positions.count == batch)
+        precondition(logitRows == .last || logits.rows >= batch)
+        for b in 0..<batch {
+            precondition(positions[b] < cache.capacity && slots[b] < cache.slots)
+            model.embedding.dequantizeRow(Int(tokens[b]), into: x, row: b)
+        }
+        for (index, layer) in model.layers.enumerated() {
+            VectorOps.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
+            quantizedWide.quantize(normed, rows: batch)
+            MatMul.multiply(layer.query, quantizedWide, into: q, pool: pool)
+            MatMul.multiply(layer.key, quantizedWide, into: k, pool: pool)
+            MatMul.multiply(layer.value, quantizedWide, into: v, pool: pool)
+            for b in 0..<batch {
+                rotary.apply(q, row: b, heads: c.heads, headWidth: c.headWidth, position: positions[b])
+                rotary.apply(k, row: b, heads: c.kvHeads, headWidth: c.headWidth, position: positions[b])
+                cache.store(layer: index, slot: slots[b], position: positions[b], k: k, v: v, row: b)
+            }
+            Attention.run(q: q, cache: cache, layer: index, slots: slots, positions: positions, heads: c.heads,
+                          kvHeads: c.kvHeads, headWidth: c.headWidth, into: attention, pool: pool)
+            quantizedWide.quantize(attention, rows: batch)
+            MatMul.multiply(layer.output, quantizedWide, into: projected, pool: pool)
+            VectorOps.add(x, projected, rows: batch)
+
+            VectorOps.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
+            quantizedWide.quantize(normed, rows: batch)
+            MatMul.multiply(layer.gate, quantizedWide, into: gate, pool: pool)
+            MatMul.multiply(layer.up, quantizedWide, into: up, pool: pool)
+            VectorOps.swiGLU(gate: gate, up: up, rows: batch)
+            quantizedHidden.quantize(gate, rows: batch)
+            MatMul.multiply(layer.down, quantizedHidden, into: down, pool: pool)
+            VectorOps.add(x, down, rows: batch)
+        }
+        if logitRows == .last {
+            if batch > 1 { x.copyRows(from: x, sourceRow: batch - 1, count: 1, to: 0) }
+            VectorOps.rmsNorm(x, weight: model.outputNorm, epsilon: c.rmsEpsilon, rows: 1, into: normed)
+            quantizedWide.quantize(normed, rows: 1)
+        } else {
+            VectorOps.rmsNorm(x, weight: model.outputNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
+            quantizedWide.quantize(normed, rows: batch)
+        }
+        MatMul.multiply(model.outputMatrix, quantizedWide, into: logits, pool: pool)
+    }
+}

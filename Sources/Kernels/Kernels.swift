@@ -1,1 +1,0 @@
-// The Kernels module; see DESIGN.md for what belongs here.

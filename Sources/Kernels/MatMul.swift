@@ -1,0 +1,251 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+/// Matrix products of a weight matrix with a batch of activation rows: `y[b][r] = Σ_c W[r][c] · x[b][c]`.
+///
+/// Quantized weights (Q4_0, Q4_1, Q8_0) multiply activations quantized to 8 bits (`QuantizedActivations`)
+/// with integer dot products per block of 32, as ggml does (`ggml_vec_dot_q4_1_q8_1` and friends in
+/// ggml-cpu/arch/x86/quants.c): on x86-64 with AVX2, `vpmaddubsw` multiplies unsigned weight nibbles by
+/// signed activation bytes. Q4_0 runs as Q4_1 with `m = −8d`, which is exact. F32 and F16 weights multiply
+/// the float activations.
+///
+/// Each weight row is read once per call for the whole batch, and rows are split over the pool's threads;
+/// every output element is computed the same way whatever the thread count.
+public enum MatMul {
+    /// Computes `y[b][r]` for `b < x.rows`, `r < w.rows`. `y` needs `x.rows` rows of `w.rows` columns.
+    public static func multiply(_ w: WeightMatrix, _ x: QuantizedActivations, into y: FloatMatrix,
+                                pool: ThreadPool) {
+        precondition(w.columns == x.columns, "weight width \(w.columns) ≠ activation width \(x.columns)")
+        precondition(y.columns == w.rows && y.rows >= x.rows, "output is \(y.rows)×\(y.columns)")
+        let batch = x.rows
+        let grain = pool.grain(for: w.rows, chunksPerThread: 8, multiple: 4)
+        pool.parallelFor(w.rows, grain: grain) { range in
+            multiplyRows(w, x, y, rows: range, batch: batch)
+        }
+    }
+
+    /// The same product for one range of rows, on the calling thread.
+    static func multiplyRows(_ w: WeightMatrix, _ x: QuantizedActivations, _ y: FloatMatrix,
+                             rows: Range<Int>, batch: Int) {
+        let blocks = w.columns / 32
+        let out = y.pointer, stride = y.columns
+        switch w.type {
+        case .f32, .f16:
+            guard let source = x.source else { preconditionFailure("float activations missing") }
+            for r in rows {
+                let row = w.base + r * w.rowBytes
+                for b in 0..<batch {
+                    out[b * stride + r] = w.type == .f32
+                        ? dotF32(row, source.row(b), count: w.columns)
+                        : dotF16(row, source.row(b), count: w.columns)
+                }
+            }
+        case .q4_0, .q4_1, .q8_0:
+            for r in rows {
+                let row = w.base + r * w.rowBytes
+                var b = 0
+                while b + 4 <= batch {
+                    let s = dotQuantized4(w.type, row, x, firstRow: b, blocks: blocks)
+                    out[b * stride + r] = s.0
+                    out[(b + 1) * stride + r] = s.1
+                    out[(b + 2) * stride + r] = s.2
+                    out[(b + 3) * stride + r] = s.3
+                    b += 4
+                }
+                while b < batch {
+                    out[b * stride + r] = dotQuantized(w.type, row, x, row: b, blocks: blocks)
+                    b += 1
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+
+    /// The scalar reference for one quantized dot product: the same integer arithmetic as the SIMD path.
+    static func referenceDot(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                             row b: Int, blocks: Int) -> Float {
+        var total: Float = 0
+        for i in 0..<blocks {
+            let q = x.quants + (b * x.columns + i * 32)
+            let dx = x.scales[b * blocks + i], sx = x.sums[b * blocks + i]
+            switch type {
+            case .q4_0, .q4_1:
+                let p = row + i * type.bytesPerBlock
+                let d = half(p, 0)
+                let m = type == .q4_1 ? half(p, 2) : -8 * d
+                let nibbles = p + (type == .q4_1 ? 4 : 2)
+                var dot: Int32 = 0
+                for j in 0..<16 {
+                    let byte = nibbles.load(fromByteOffset: j, as: UInt8.self)
+                    dot += Int32(byte & 0x0f) * Int32(q[j]) + Int32(byte >> 4) * Int32(q[j + 16])
+                }
+                total += d * dx * Float(dot) + m * sx
+            case .q8_0:
+                let p = row + i * 34
+                var dot: Int32 = 0
+                for j in 0..<32 { dot += Int32(p.load(fromByteOffset: 2 + j, as: Int8.self)) * Int32(q[j]) }
+                total += half(p, 0) * dx * Float(dot)
+            case .f32, .f16:
+                preconditionFailure("not a quantized type")
+            }
+        }
+        return total
+    }
+
+    static func dotF32(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        var c = 0
+        let xr = UnsafeRawPointer(x)
+        while c + 16 <= count {
+            a0 += row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                * xr.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+            a1 += row.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+                * xr.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+            c += 16
+        }
+        var total = (a0 + a1).sum()
+        while c < count {
+            total += row.loadUnaligned(fromByteOffset: 4 * c, as: Float.self) * x[c]
+            c += 1
+        }
+        return total
+    }
+
+    static func dotF16(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        var total: Float = 0
+        var c = 0
+        #if arch(x86_64)
+        var acc = SIMD8<Float>()
+        let xr = UnsafeRawPointer(x)
+        while c + 8 <= count {
+            let w = _mm256_cvtph_ps(row.loadUnaligned(fromByteOffset: 2 * c, as: SIMD2<Int64>.self))
+            acc += w * xr.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+            c += 8
+        }
+        total = acc.sum()
+        #endif
+        while c < count {
+            total += half(row, 2 * c) * x[c]
+            c += 1
+        }
+        return total
+    }
+
+    #if arch(x86_64)
+    /// Bytes 0…15 of a Q4 block's nibbles as 32 unsigned bytes: low nibbles first (elements 0…15), then high.
+    @inline(__always)
+    static func nibbles(_ p: UnsafeRawPointer) -> __m256i {
+        let packed = p.loadUnaligned(as: SIMD2<Int64>.self)
+        let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed)
+        return _mm256_and_si256(_mm256_set1_epi8(0x0f), both)
+    }
+
+    /// Σ over 32 byte products, as 8 float lanes. `unsigned` weights multiply signed activations directly;
+    /// signed weights use the sign trick (|w| · sign(x, w)) that `vpmaddubsw` needs.
+    @inline(__always)
+    static func products(_ w: __m256i, _ x: __m256i, signed: Bool) -> SIMD8<Float> {
+        let pairs = signed
+            ? _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w))
+            : _mm256_maddubs_epi16(w, x)
+        return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
+    }
+
+    /// One weight block: its 32 values as bytes, its scale and (for Q4) its offset.
+    @inline(__always)
+    static func weightBlock(_ type: TensorType, _ row: UnsafeRawPointer, _ i: Int) -> (__m256i, Float, Float) {
+        switch type {
+        case .q4_1:
+            let p = row + i * 20
+            return (nibbles(p + 4), half(p, 0), half(p, 2))
+        case .q4_0:
+            let p = row + i * 18
+            let d = half(p, 0)
+            return (nibbles(p + 2), d, -8 * d)
+        default:
+            let p = row + i * 34
+            return (p.loadUnaligned(fromByteOffset: 2, as: SIMD4<Int64>.self), half(p, 0), 0)
+        }
+    }
+
+    @inline(__always)
+    static func dotQuantized(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                             row b: Int, blocks: Int) -> Float {
+        switch type {
+        case .q4_0: dot(.q4_0, signed: false, row, x, row: b, blocks: blocks)
+        case .q4_1: dot(.q4_1, signed: false, row, x, row: b, blocks: blocks)
+        default: dot(.q8_0, signed: true, row, x, row: b, blocks: blocks)
+        }
+    }
+
+    @inline(__always)
+    static func dot(_ type: TensorType, signed: Bool, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                    row b: Int, blocks: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var offsets: Float = 0
+        let q = UnsafeRawPointer(x.quants + b * x.columns)
+        let scales = x.scales + b * blocks, sums = x.sums + b * blocks
+        for i in 0..<blocks {
+            let (w, d, m) = weightBlock(type, row, i)
+            let xq = q.load(fromByteOffset: i * 32, as: SIMD4<Int64>.self)
+            acc = _mm256_fmadd_ps(SIMD8(repeating: d * scales[i]), products(w, xq, signed: signed), acc)
+            if !signed { offsets += m * sums[i] }
+        }
+        return acc.sum() + offsets
+    }
+
+    @inline(__always)
+    static func dotQuantized4(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                              firstRow b: Int, blocks: Int) -> (Float, Float, Float, Float) {
+        switch type {
+        case .q4_0: dot4(.q4_0, signed: false, row, x, firstRow: b, blocks: blocks)
+        case .q4_1: dot4(.q4_1, signed: false, row, x, firstRow: b, blocks: blocks)
+        default: dot4(.q8_0, signed: true, row, x, firstRow: b, blocks: blocks)
+        }
+    }
+
+    /// Four activation rows against one weight row: each weight block is unpacked once for all four.
+    @inline(__always)
+    static func dot4(_ type: TensorType, signed: Bool, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                     firstRow b: Int, blocks: Int) -> (Float, Float, Float, Float) {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var o = SIMD4<Float>()
+        let width = x.columns
+        let q = UnsafeRawPointer(x.quants + b * width)
+        let scales = x.scales + b * blocks, sums = x.sums + b * blocks
+        for i in 0..<blocks {
+            let (w, d, m) = weightBlock(type, row, i)
+            let offset = i * 32
+            a0 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[i]),
+                                 products(w, q.load(fromByteOffset: offset, as: SIMD4<Int64>.self), signed: signed), a0)
+            a1 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[blocks + i]),
+                                 products(w, q.load(fromByteOffset: width + offset, as: SIMD4<Int64>.self), signed: signed), a1)
+            a2 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[2 * blocks + i]),
+                                 products(w, q.load(fromByteOffset: 2 * width + offset, as: SIMD4<Int64>.self), signed: signed), a2)
+            a3 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[3 * blocks + i]),
+                                 products(w, q.load(fromByteOffset: 3 * width + offset, as: SIMD4<Int64>.self), signed: signed), a3)
+            if !signed {
+                o += SIMD4(repeating: m) * SIMD4(sums[i], sums[blocks + i], sums[2 * blocks + i], sums[3 * blocks + i])
+            }
+        }
+        return (a0.sum() + o[0], a1.sum() + o[1], a2.sum() + o[2], a3.sum() + o[3])
+    }
+    #else
+    @inline(__always)
+    static func dotQuantized(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                             row b: Int, blocks: Int) -> Float {
+        referenceDot(type, row, x, row: b, blocks: blocks)
+    }
+
+    @inline(__always)
+    static func dotQuantized4(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                              firstRow b: Int, blocks: Int) -> (Float, Float, Float, Float) {
+        (referenceDot(type, row, x, row: b, blocks: blocks), referenceDot(type, row, x, row: b + 1, blocks: blocks),
+         referenceDot(type, row, x, row: b + 2, blocks: blocks), referenceDot(type, row, x, row: b + 3, blocks: blocks))
+    }
+    #endif
+}

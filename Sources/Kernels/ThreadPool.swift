@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+
+/// A fixed set of worker threads for data-parallel loops over disjoint ranges, like ggml's thread pool.
+///
+/// `parallelFor` hands out chunks of `0..<count` from an atomic counter; the calling thread works too.
+/// Idle workers spin briefly (a forward pass issues hundreds of small parallel loops per token, far too
+/// short for a sleep and wake-up each), then block on a condition until the next loop.
+///
+/// Results never depend on the thread count as long as each index's work is independent of the others,
+/// which is how every kernel here splits its work (disjoint output rows).
+public final class ThreadPool: Sendable {
+    /// The number of threads working on a loop, the caller included.
+    public let threadCount: Int
+    private let shared: Shared
+
+    /// A pool of `threads` threads (the caller counts as one; at least 1).
+    public init(threads: Int) {
+        threadCount = max(1, threads)
+        shared = Shared()
+        for index in 1..<threadCount {
+            let shared = self.shared
+            let thread = Thread { shared.workerLoop(index: index) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    deinit {
+        shared.stop()
+    }
+
+    /// The number of processors the system makes available to this process.
+    public static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Runs `body` on chunks covering `0..<count` (each chunk at most `grain` long), on all threads, and
+    /// returns when every chunk is done.
+    public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let grain = max(1, grain)
+        if threadCount == 1 || count <= grain {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            shared.run(count: count, grain: grain, body: escapable, helpers: threadCount - 1)
+        }
+    }
+
+    /// Splits `0..<count` so that each thread gets about `chunksPerThread` chunks.
+    public func grain(for count: Int, chunksPerThread: Int = 4, multiple: Int = 1) -> Int {
+        let chunks = threadCount * chunksPerThread
+        let raw = max(1, (count + chunks - 1) / chunks)
+        return ((raw + multiple - 1) / multiple) * multiple
+    }
+}
+
+/// The state the workers share with the caller.
+private final class Shared: @unchecked Sendable {
+    // Sendable: `job`, `count` and `grain` are written only by the caller before it publishes a new
+    // generation (release) and read by workers after they observe it (acquire); the caller waits for
+    // `busy` to reach zero before returning, so the job never outlives its `parallelFor` call.
+    let generation = Atomic<Int>(0)
+    let nextChunk = Atomic<Int>(0)
+    let busy = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
+    let condition = NSCondition()
+    var job: ((Range<Int>) -> Void)?
+    var count = 0
+    var grain = 1
+    /// Serializes `run` calls from different callers.
+    let callerLock = NSLock()
+
+    func run(count: Int, grain: Int, body: @escaping (Range<Int>) -> Void, helpers: Int) {
+        callerLock.lock()
+        defer { callerLock.unlock() }
+        job = body
+        self.count = count
+        self.grain = grain
+        nextChunk.store(0, ordering: .relaxed)
+        busy.store(helpers, ordering: .relaxed)
+        condition.lock()
+        generation.add(1, ordering: .releasing)
+        condition.broadcast()
+        condition.unlock()
+        work(body)
+        var spins = 0
+        while busy.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > 1000 { sched_yield() }
+        }
+        job = nil
+    }
+
+    @inline(__always)
+    func work(_ body: (Range<Int>) -> Void) {
+        while true {
+            let start = nextChunk.add(grain, ordering: .relaxed).oldValue
+            if start >= count { return }
+            body(start..<min(start + grain, count))
+        }
+    }
+
+    func workerLoop(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                spins += 1
+                if spins > 20_000 {
+                    condition.lock()
+                    while generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .relaxed) {
+                        condition.wait()
+                    }
+                    condition.unlock()
+                    spins = 0
+                }
+                if stopping.load(ordering: .relaxed) { return }
+                current = generation.load(ordering: .acquiring)
+            }
+            seen = current
+            if stopping.load(ordering: .relaxed) { return }
+            if let job { work(job) }
+            busy.subtract(1, ordering: .releasing)
+        }
+    }
+
+    func stop() {
+        condition.lock()
+        stopping.store(true, ordering: .relaxed)
+        generation.add(1, ordering: .releasing)
+        condition.broadcast()
+        condition.unlock()
+    }
+}

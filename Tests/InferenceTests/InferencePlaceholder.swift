@@ -1,1 +1,0 @@
-// Replaced by the Inference suites as they land.
