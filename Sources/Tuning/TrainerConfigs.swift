@@ -39,6 +39,9 @@ public enum TrainerConfigs {
             YAMLEntry("per_device_train_batch_size", .int(h.microBatchSize)),
             YAMLEntry("gradient_accumulation_steps", .int(h.gradientAccumulationSteps)),
             YAMLEntry("max_length", .int(h.maxLength)),
+            // TRL turns bf16 on by default and then refuses to start on a machine without bf16 support
+            // ("Your setup doesn't support bf16/gpu"); fp32 runs everywhere.
+            YAMLEntry("bf16", .bool(false)),
         ]
         if let beta = h.beta { entries.append(YAMLEntry("beta", .double(beta))) }
         if let desirable = h.desirableWeight, let undesirable = h.undesirableWeight {
@@ -53,7 +56,10 @@ public enum TrainerConfigs {
             YAMLEntry("seed", .int(Int(clamping: seed))),
         ]
         entries += lora(h)
-        return YAMLValue.map(entries).document(comment: header + ["Run: trl \(method.rawValue) --config trl_\(method.rawValue).yaml"])
+        return YAMLValue.map(entries).document(comment: header + [
+            "Run: trl \(method.rawValue) --config trl_\(method.rawValue).yaml",
+            "bf16 is off so the config also runs on a CPU; on a GPU with bf16 support, pass --bf16 true.",
+        ])
     }
 
     /// `axolotl_<method>.yaml` for `axolotl train axolotl_<method>.yaml`.
@@ -99,6 +105,8 @@ public enum TrainerConfigs {
             YAMLEntry("sequence_len", .int(h.maxLength)),
             // Packing mixes rows in one sequence; preference trainers need one row per sequence.
             YAMLEntry("sample_packing", .bool(false)),
+            // Axolotl picks bf16 when the GPU supports it, fp32 otherwise.
+            YAMLEntry("bf16", .string("auto")),
         ]
         if h.lora {
             entries += [
