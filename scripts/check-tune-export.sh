@@ -5,6 +5,8 @@
 #
 # Usage: scripts/check-tune-export.sh EXPORT_DIR [--no-axolotl]
 # The packages go into a virtual environment: $GAIT_TUNE_VENV (default: .build/tune-check-venv).
+# With GAIT_TUNE_MODEL_DIR set to a local Hugging Face model folder (the base model, or a compatible one),
+# each TRL config also trains for one step on CPU, overriding only the model path, output folder and steps.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -20,7 +22,7 @@ venv=${GAIT_TUNE_VENV:-$repo/.build/tune-check-venv}
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"
 fi
-packages=(trl pyyaml)
+packages=(trl peft pyyaml)
 [[ $with_axolotl == 1 ]] && packages+=(axolotl)
 "$venv/bin/python" -m pip install --quiet --upgrade "${packages[@]}"
 
@@ -101,6 +103,20 @@ for method in ("sft", "dpo", "kto"):
 
 for path in sorted(glob.glob("eval_*.jsonl")):
     check(f"datasets load {path}", lambda path=path: datasets.load_dataset("json", data_files=path, split="train"))
+
+model_dir = os.environ.get("GAIT_TUNE_MODEL_DIR")
+if model_dir:
+    import subprocess, tempfile
+    for method in ("sft", "dpo", "kto"):
+        path = f"trl_{method}.yaml"
+        if not os.path.exists(path):
+            continue
+        def body(method=method, path=path):
+            with tempfile.TemporaryDirectory() as output:
+                subprocess.run([os.path.join(os.path.dirname(sys.executable), "trl"), method, "--config", path,
+                                "--model_name_or_path", model_dir, "--output_dir", output, "--max_steps", "1"],
+                               check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        check(f"trl {method} trains one step", body)
 
 if os.environ.get("GAIT_WITH_AXOLOTL") == "1":
     from axolotl.utils.dict import DictDefault
