@@ -8,10 +8,13 @@ import Kernels
 public final class LocalEngine: Sendable {
     public let model: LlamaModel
     public let pool: ThreadPool
+    /// 8-bit activations like llama.cpp (the default), or f32 activations as a slower reference.
+    public let precision: ActivationPrecision
 
     /// An engine over `model` computing on `threads` threads (default: every core).
-    public init(model: LlamaModel, threads: Int? = nil) {
+    public init(model: LlamaModel, threads: Int? = nil, precision: ActivationPrecision = .eightBit) {
         self.model = model
+        self.precision = precision
         pool = ThreadPool(threads: threads ?? ThreadPool.processorCount)
     }
 
@@ -64,7 +67,7 @@ public final class LocalEngine: Sendable {
         let capacity = promptTokens.count + maxTokens
         let chunk = min(promptTokens.count, 128)
         let transformer = Transformer(model: model, slots: n, capacity: max(capacity, 1), maxBatch: max(chunk, n),
-                                      logitRows: n, pool: pool)
+                                      logitRows: n, pool: pool, precision: precision)
         try runPrompt(promptTokens, transformer: transformer, chunk: chunk)
         for slot in 1..<max(n, 1) { transformer.cache.copyPrefix(from: 0, to: slot, count: promptTokens.count) }
         let promptSeconds = seconds(since: start)
@@ -171,7 +174,7 @@ public final class LocalEngine: Sendable {
         }
         let chunk = min(tokens.count, 128)
         let transformer = Transformer(model: model, slots: 1, capacity: tokens.count, maxBatch: chunk,
-                                      logitRows: chunk, pool: pool)
+                                      logitRows: chunk, pool: pool, precision: precision)
         var rows: [[Float]] = []
         var offset = 0
         while offset < tokens.count {

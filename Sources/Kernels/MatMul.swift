@@ -12,22 +12,32 @@ import _Builtin_intrinsics.intel
 ///
 /// Each weight row is read once per call for the whole batch, and rows are split over the pool's threads;
 /// every output element is computed the same way whatever the thread count.
+/// How activations enter products with quantized weights.
+public enum ActivationPrecision: Sendable, Hashable {
+    /// Rounded to 8 bits per block of 32, as llama.cpp does (fast integer products).
+    case eightBit
+    /// Kept in f32 against dequantized weights (a slower reference).
+    case float
+}
+
 public enum MatMul {
     /// Computes `y[b][r]` for `b < x.rows`, `r < w.rows`. `y` needs `x.rows` rows of `w.rows` columns.
+    /// With `precision == .float`, quantized weights are dequantized and multiply the float activations
+    /// (slower; a reference free of activation rounding).
     public static func multiply(_ w: WeightMatrix, _ x: QuantizedActivations, into y: FloatMatrix,
-                                pool: ThreadPool) {
+                                precision: ActivationPrecision = .eightBit, pool: ThreadPool) {
         precondition(w.columns == x.columns, "weight width \(w.columns) ≠ activation width \(x.columns)")
         precondition(y.columns == w.rows && y.rows >= x.rows, "output is \(y.rows)×\(y.columns)")
         let batch = x.rows
         let grain = pool.grain(for: w.rows, chunksPerThread: 8, multiple: 4)
         pool.parallelFor(w.rows, grain: grain) { range in
-            multiplyRows(w, x, y, rows: range, batch: batch)
+            multiplyRows(w, x, y, rows: range, batch: batch, precision: precision)
         }
     }
 
     /// The same product for one range of rows, on the calling thread.
     static func multiplyRows(_ w: WeightMatrix, _ x: QuantizedActivations, _ y: FloatMatrix,
-                             rows: Range<Int>, batch: Int) {
+                             rows: Range<Int>, batch: Int, precision: ActivationPrecision) {
         let blocks = w.columns / 32
         let out = y.pointer, stride = y.columns
         switch w.type {
@@ -39,6 +49,17 @@ public enum MatMul {
                     out[b * stride + r] = w.type == .f32
                         ? dotF32(row, source.row(b), count: w.columns)
                         : dotF16(row, source.row(b), count: w.columns)
+                }
+            }
+        case .q4_0, .q4_1, .q8_0 where precision == .float:
+            guard let source = x.source else { preconditionFailure("float activations missing") }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: w.columns) { buffer in
+                let row = buffer.baseAddress.unsafelyUnwrapped
+                for r in rows {
+                    Dequantize.row(w.type, from: w.base + r * w.rowBytes, count: w.columns, into: row)
+                    for b in 0..<batch {
+                        out[b * stride + r] = dotF32(UnsafeRawPointer(row), source.row(b), count: w.columns)
+                    }
                 }
             }
         case .q4_0, .q4_1, .q8_0:

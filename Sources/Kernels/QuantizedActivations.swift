@@ -1,6 +1,7 @@
 /// Activations rounded to 8 bits in blocks of 32, the way ggml prepares the input of a quantized product
-/// (`quantize_row_q8_0` / `quantize_row_q8_1` in ggml-quants.c): per block `d = max|x| / 127`,
-/// `q = round(x / d)`, and for Q4_1 products also `s = d · Σq`.
+/// (`quantize_row_q8_0` / `quantize_row_q8_1` in ggml-cpu/arch/x86/quants.c): per block `d = max|x| / 127`,
+/// `q = round(x · 127 / max|x|)` (half to even), and for Q4_1 products also `s = d · Σq`; `d` and `s` are
+/// rounded to f16 as ggml stores them, so the integer products match llama.cpp's.
 ///
 /// Stored as separate planes (all quants, then all scales, then all sums) so SIMD loads are aligned.
 public final class QuantizedActivations: @unchecked Sendable {
@@ -61,20 +62,21 @@ public final class QuantizedActivations: @unchecked Sendable {
         let m = pointwiseMax(pointwiseMax(pointwiseMax(v0, -v0), pointwiseMax(v1, -v1)),
                              pointwiseMax(pointwiseMax(v2, -v2), pointwiseMax(v3, -v3)))
         let amax = m.max()
+        // ggml's AVX2 quantize_row_q8_0/q8_1: multiply by 127/amax, round half to even, store d (and s) as f16.
         let d = amax / 127
-        let id: Float = d > 0 ? 1 / d : 0
+        let id: Float = amax != 0 ? 127 / amax : 0
         let scaled = SIMD8<Float>(repeating: id)
-        let q0 = SIMD8<Int32>((v0 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q1 = SIMD8<Int32>((v1 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q2 = SIMD8<Int32>((v2 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q3 = SIMD8<Int32>((v3 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
+        let q0 = SIMD8<Int32>((v0 * scaled).rounded(.toNearestOrEven), rounding: .towardZero)
+        let q1 = SIMD8<Int32>((v1 * scaled).rounded(.toNearestOrEven), rounding: .towardZero)
+        let q2 = SIMD8<Int32>((v2 * scaled).rounded(.toNearestOrEven), rounding: .towardZero)
+        let q3 = SIMD8<Int32>((v3 * scaled).rounded(.toNearestOrEven), rounding: .towardZero)
         let out = UnsafeMutableRawPointer(q)
         out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q0), as: SIMD8<Int8>.self)
         out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q1), toByteOffset: 8, as: SIMD8<Int8>.self)
         out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q2), toByteOffset: 16, as: SIMD8<Int8>.self)
         out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q3), toByteOffset: 24, as: SIMD8<Int8>.self)
-        scale.pointee = d
-        sum.pointee = d * Float((q0 &+ q1 &+ q2 &+ q3).wrappedSum())
+        scale.pointee = Float(Float16(d))
+        sum.pointee = Float(Float16(d * Float((q0 &+ q1 &+ q2 &+ q3).wrappedSum())))
     }
 
     /// The dequantized value of row `row`, column `column` (for tests).
