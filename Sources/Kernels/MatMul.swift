@@ -51,7 +51,7 @@ public enum MatMul {
                         : dotF16(row, source.row(b), count: w.columns)
                 }
             }
-        case .q4_0, .q4_1, .q8_0 where precision == .float:
+        case .q4_0 where precision == .float, .q4_1 where precision == .float, .q8_0 where precision == .float:
             guard let source = x.source else { preconditionFailure("float activations missing") }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: w.columns) { buffer in
                 let row = buffer.baseAddress.unsafelyUnwrapped

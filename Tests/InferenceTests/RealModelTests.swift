@@ -62,12 +62,12 @@ struct RealModelTests {
     }
 
     /// Teacher-forced as the fixtures README says. Every decisive position (llama.cpp's gap > 0.5, 144 of 192)
-    /// must agree. The rest is decided by rounding noise: this engine agrees at 185 of 192 positions (96.4%),
-    /// every miss at a gap below 0.35, and an engine computing exactly in f32 (whose perplexity matches
-    /// PyTorch's, see below) agrees at only 183, so the overall bound is 95.5%, not the README's 97%.
-    /// Logits are compared as they are (≥ 93% of the top-5 logits within 0.5, none beyond 1.5) and relative to
-    /// the best token's logit (≥ 97.5% within 0.5), because rounding moves whole rows by a common shift that no
-    /// probability sees.
+    /// must agree. The rest is decided by rounding noise: this engine agrees at 186 of 192 positions (96.9%),
+    /// every miss at a gap below 0.25, and an engine computing exactly in f32 (whose perplexity matches
+    /// PyTorch's, see below) agrees at only 183, so the overall bound is 96.5% rather than the README's 97%.
+    /// Logits are compared as they are (≥ 95% of the top-5 logits within 0.5, none beyond 1.5) and relative
+    /// to the best token's logit (≥ 98.5% within 0.5), because rounding moves whole rows by a common shift
+    /// that no probability sees.
     @Test("teacher-forced greedy tokens and top-5 logits agree with llama.cpp")
     func greedyTeacherForced() throws {
         let engine = try RealModel.engine()
@@ -91,11 +91,11 @@ struct RealModelTests {
             }
         }
         #expect(decisive == 144)
-        #expect(Double(agreed) / Double(total) >= 0.955, "\(agreed) of \(total)")
+        #expect(Double(agreed) / Double(total) >= 0.965, "\(agreed) of \(total)")
         let within = Double(absolute.filter { $0 <= 0.5 }.count) / Double(absolute.count)
         let withinRelative = Double(relative.filter { $0 <= 0.5 }.count) / Double(relative.count)
-        #expect(within >= 0.93, "\(within) of top-5 logits within 0.5")
-        #expect(withinRelative >= 0.975, "\(withinRelative) of relative top-5 logits within 0.5")
+        #expect(within >= 0.95, "\(within) of top-5 logits within 0.5")
+        #expect(withinRelative >= 0.985, "\(withinRelative) of relative top-5 logits within 0.5")
         #expect((absolute.max() ?? 0) < 1.5)
     }
 
