@@ -74,9 +74,8 @@ final class Transformer {
         for (index, layer) in model.layers.enumerated() {
             VectorOps.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
             quantizedWide.quantize(normed, rows: batch)
-            MatMul.multiply(layer.query, quantizedWide, into: q, precision: precision, pool: pool)
-            MatMul.multiply(layer.key, quantizedWide, into: k, precision: precision, pool: pool)
-            MatMul.multiply(layer.value, quantizedWide, into: v, precision: precision, pool: pool)
+            MatMul.multiply((layer.query, q), (layer.key, k), (layer.value, v), input: quantizedWide,
+                            precision: precision, pool: pool)
             for b in 0..<batch {
                 rotary.apply(q, row: b, heads: c.heads, headWidth: c.headWidth, position: positions[b])
                 rotary.apply(k, row: b, heads: c.kvHeads, headWidth: c.headWidth, position: positions[b])
@@ -90,8 +89,7 @@ final class Transformer {
 
             VectorOps.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
             quantizedWide.quantize(normed, rows: batch)
-            MatMul.multiply(layer.gate, quantizedWide, into: gate, precision: precision, pool: pool)
-            MatMul.multiply(layer.up, quantizedWide, into: up, precision: precision, pool: pool)
+            MatMul.multiply((layer.gate, gate), (layer.up, up), input: quantizedWide, precision: precision, pool: pool)
             VectorOps.swiGLU(gate: gate, up: up, rows: batch)
             quantizedHidden.quantize(gate, rows: batch)
             MatMul.multiply(layer.down, quantizedHidden, into: down, precision: precision, pool: pool)

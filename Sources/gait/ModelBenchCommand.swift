@@ -42,6 +42,10 @@ struct ModelBenchCommand: ParsableCommand {
         var prompt_tokens: Int
         var gen_tokens: Int
         var repetitions: Int
+        /// Whole measured runs (prompt and generation) per CPU second: on a busy machine the wall-clock rates
+        /// above depend on the neighbours; this one much less (with one thread it is the cost per token).
+        var tokens_per_cpu_s: Double
+        var wall_seconds: Double
     }
 
     func run() throws {
@@ -61,11 +65,15 @@ struct ModelBenchCommand: ParsableCommand {
             }
             _ = try once(seed: 0, gen: min(genTokens, 8))
             var promptRates: [Double] = [], genRates: [Double] = []
+            let cpuStart = ProcessMemory.cpuSeconds()
+            let wallStart = Date()
             for repetition in 0..<repetitions {
                 let run = try once(seed: UInt64(repetition + 1), gen: genTokens)
                 promptRates.append(Double(prompt.count) / run.promptSeconds)
                 genRates.append(Double(genTokens) / run.decodeSeconds)
             }
+            let cpu = ProcessMemory.cpuSeconds() - cpuStart
+            let wall = Date().timeIntervalSince(wallStart)
             func median(_ values: [Double]) -> Double {
                 let sorted = values.sorted()
                 return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
@@ -75,7 +83,8 @@ struct ModelBenchCommand: ParsableCommand {
                 prompt_tokens_per_s: median(promptRates), gen_tokens_per_s: median(genRates),
                 aggregate_gen_tokens_per_s: median(genRates) * Double(n),
                 peak_rss_bytes: ProcessMemory.peakResidentBytes(), threads: engine.pool.threadCount, n: n,
-                prompt_tokens: prompt.count, gen_tokens: genTokens, repetitions: repetitions)
+                prompt_tokens: prompt.count, gen_tokens: genTokens, repetitions: repetitions,
+                tokens_per_cpu_s: Double(repetitions * (prompt.count + genTokens * n)) / cpu, wall_seconds: wall)
             switch options.format {
             case .json: try printJSON(report)
             case .text:

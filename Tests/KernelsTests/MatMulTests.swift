@@ -94,6 +94,28 @@ struct MatMulTests {
         #expect(outputs.allSatisfy { $0 == outputs[0] })
     }
 
+    @Test("three products in one parallel loop equal three separate ones, for any batch and thread count")
+    func fused() {
+        let a = randomMatrix(.q4_1, rows: 20, columns: 64, seed: 11), b = randomMatrix(.q8_0, rows: 7, columns: 64, seed: 12)
+        let c = randomMatrix(.q4_0, rows: 13, columns: 64, seed: 13)
+        for batch in [1, 2, 5] {
+            let x = randomActivations(rows: batch, columns: 64, seed: 14)
+            let q = QuantizedActivations(capacity: batch, columns: 64)
+            q.quantize(x, rows: batch)
+            let separate = [a, b, c].map { w in
+                let y = FloatMatrix(rows: batch, columns: w.rows)
+                MatMul.multiply(w, q, into: y, pool: ThreadPool(threads: 1))
+                return (0..<batch).flatMap { y.rowArray($0) }
+            }
+            for threads in [1, 3] {
+                let ya = FloatMatrix(rows: batch, columns: 20), yb = FloatMatrix(rows: batch, columns: 7)
+                let yc = FloatMatrix(rows: batch, columns: 13)
+                MatMul.multiply((a, ya), (b, yb), (c, yc), input: q, pool: ThreadPool(threads: threads))
+                #expect([ya, yb, yc].map { y in (0..<batch).flatMap { y.rowArray($0) } } == separate)
+            }
+        }
+    }
+
     @Test("8-bit activation quantization is within half a step of each value")
     func activationQuantization() {
         let x = randomActivations(rows: 2, columns: 64, seed: 9)
