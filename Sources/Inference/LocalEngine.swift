@@ -38,6 +38,10 @@ public final class LocalEngine: Sendable {
         public var decodeSeconds: Double
         /// Tokens decoded over all candidates (end tokens included, as they were computed).
         public var decodedTokens: Int
+        /// CPU seconds of the whole process (all threads) during the prompt and during decoding: rates per CPU
+        /// second are far less sensitive to busy neighbours than wall-clock rates.
+        public var promptCPUSeconds: Double
+        public var decodeCPUSeconds: Double
     }
 
     /// Generates `n` candidates continuing `promptTokens`. The prompt runs once; its KV prefix is copied to
@@ -50,6 +54,7 @@ public final class LocalEngine: Sendable {
     public func generate(promptTokens: [Int32], n: Int, sampling: SamplingParameters, stopAtEnd: Bool = true,
                          onToken: ((Int, String) -> Void)? = nil) throws -> Generation {
         let start = ContinuousClock.now
+        let cpuStart = ProcessMemory.cpuSeconds()
         let c = model.config
         guard !promptTokens.isEmpty else { throw InferenceError.invalidRequest("the prompt has no tokens") }
         guard n >= 1 && n <= 64 else { throw InferenceError.invalidRequest("n is \(n), expected 1 to 64") }
@@ -71,6 +76,7 @@ public final class LocalEngine: Sendable {
         try runPrompt(promptTokens, transformer: transformer, chunk: chunk)
         for slot in 1..<max(n, 1) { transformer.cache.copyPrefix(from: 0, to: slot, count: promptTokens.count) }
         let promptSeconds = seconds(since: start)
+        let cpuMiddle = ProcessMemory.cpuSeconds()
 
         let decodeStart = ContinuousClock.now
         var samplers = (0..<n).map { Sampler(parameters: sampling, candidate: $0) }
@@ -147,7 +153,8 @@ public final class LocalEngine: Sendable {
                       latency: latencies[$0])
         }
         return Generation(candidates: candidates, promptTokens: promptTokens.count, promptSeconds: promptSeconds,
-                          decodeSeconds: seconds(since: decodeStart), decodedTokens: decoded)
+                          decodeSeconds: seconds(since: decodeStart), decodedTokens: decoded,
+                          promptCPUSeconds: cpuMiddle - cpuStart, decodeCPUSeconds: ProcessMemory.cpuSeconds() - cpuMiddle)
     }
 
     private func runPrompt(_ promptTokens: [Int32], transformer: Transformer, chunk: Int) throws {
