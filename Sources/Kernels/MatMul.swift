@@ -81,6 +81,7 @@ public enum MatMul {
                         : dotF16(row, source.row(b), count: w.columns)
                 }
             }
+        // A `where` clause guards only the pattern it follows, so each pattern carries its own.
         case .q4_0 where precision == .float, .q4_1 where precision == .float, .q8_0 where precision == .float:
             guard let source = x.source else { preconditionFailure("float activations missing") }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: w.columns) { buffer in
@@ -92,7 +93,7 @@ public enum MatMul {
                     }
                 }
             }
-        case .q4_0, .q4_1, .q8_0 where batch < 4:
+        case .q4_0 where batch < 4, .q4_1 where batch < 4, .q8_0 where batch < 4:
             // Two weight rows at a time share each activation block and give the core two independent chains.
             var r = rows.lowerBound
             while r + 2 <= rows.upperBound {
