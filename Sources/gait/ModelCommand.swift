@@ -9,7 +9,7 @@ struct ModelCommand: ParsableCommand {
         abstract: "Fetch, inspect and run the embedded local model.",
         subcommands: [
             ModelFetchCommand.self, ModelInfoCommand.self, ModelTokenizeCommand.self, ModelGenerateCommand.self,
-            ModelPerplexityCommand.self, ModelBenchCommand.self,
+            ModelPerplexityCommand.self, ModelBenchCommand.self, ModelServeCommand.self,
         ]
     )
 }

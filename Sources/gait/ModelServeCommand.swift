@@ -25,6 +25,9 @@ struct ModelServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: "A GGUF file (default: the embedded model, fetched if missing).")
     var modelPath: String?
 
+    @Option(help: "Threads for the numeric kernels (default: the number of cores).")
+    var threads: Int?
+
     @Option(name: .customLong("max-queued"), help: "Requests that may wait for the model; more get HTTP 503.")
     var maxQueued = 64
 
@@ -34,14 +37,17 @@ struct ModelServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
         guard maxQueued >= 0 else { throw ValidationError("--max-queued must be 0 or more, not \(maxQueued)") }
-        guard maxN >= 1 else { throw ValidationError("--max-n must be 1 or more, not \(maxN)") }
+        guard (1...64).contains(maxN) else { throw ValidationError("--max-n must be between 1 and 64, not \(maxN)") }
+        if let threads, threads < 1 || threads > 256 {
+            throw ValidationError("--threads must be between 1 and 256, not \(threads)")
+        }
     }
 
     func run() async throws {
         let server: HTTPServer
         let name: String
         do {
-            let model = try await ServedModel.load(path: modelPath)
+            let model = try ServedModel.load(path: modelPath, threads: threads, log: Self.diagnose)
             let api = try ModelServer(generator: model.generator, configuration: ModelServer.Configuration(
                 contextLength: model.contextLength, countTokens: model.countTokens, maxCandidates: maxN,
                 maxQueuedRequests: maxQueued))
@@ -50,9 +56,11 @@ struct ModelServeCommand: AsyncParsableCommand {
         } catch let error as ModelServerError {
             Self.diagnose("Error: \(error)\nHint: choose another --port, or stop the process that uses it.")
             throw ExitCode(1)
+        } catch let error as ServedModel.ServeError {
+            Self.diagnose("Error: \(error)\nHint: give a GGUF file with --model, or leave it out for the embedded model.")
+            throw ExitCode(65)
         } catch {
-            Self.diagnose("Error: \(error)")
-            throw ExitCode(1)
+            throw modelExitCode(for: error)
         }
         // Writes to a vanished client must fail, not kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -82,18 +90,29 @@ struct ServedModel {
     /// Prompt plus completion tokens the model can attend to.
     var contextLength: Int
     /// Tokens of an input after the chat template, for refusing requests beyond the context.
-    var countTokens: (@Sendable (GenerationInput) throws -> Int)?
+    var countTokens: @Sendable (GenerationInput) throws -> Int
 
-    /// Loads the GGUF at `path`, or the embedded default model.
-    static func load(path: String?) async throws -> ServedModel {
-        throw ServeError.engineUnavailable
+    /// Loads the GGUF at `path`, or the embedded default model (fetched when missing, saying so on stderr).
+    static func load(path: String?, threads: Int?, log: (String) -> Void) throws -> ServedModel {
+        let generator: LocalGenerator
+        if let path {
+            guard FileManager.default.fileExists(atPath: path) else { throw ServeError.noModelFile(path) }
+            generator = try LocalGenerator.load(url: URL(fileURLWithPath: path), threads: threads)
+        } else {
+            generator = try LocalGenerator.loadDefault(threads: threads, log: log)
+        }
+        let model = generator.engine.model
+        return ServedModel(generator: generator, contextLength: model.config.contextLength,
+                           countTokens: { try model.promptTokens(for: $0).count })
     }
 
     enum ServeError: Error, CustomStringConvertible {
-        case engineUnavailable
+        case noModelFile(String)
 
         var description: String {
-            "This build of gait has no embedded engine to serve; use an OpenAI-compatible server with --endpoint"
+            switch self {
+            case .noModelFile(let path): "No model file at \(path)"
+            }
         }
     }
 }
