@@ -5,6 +5,7 @@ import Foundation
 
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "import": importBenchmark,
+    "alpha": alphaBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

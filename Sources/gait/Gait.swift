@@ -15,6 +15,10 @@ struct Gait: AsyncParsableCommand {
             RunsCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
+            ReviewCommand.self,
+            StatusCommand.self,
+            GoldCommand.self,
+            StatsCommand.self,
         ]
     )
 }

@@ -6,6 +6,11 @@ import Inference
 enum GeneratorFactory {
     /// The embedded engine over a GGUF file, or the default model (fetched when missing, saying so).
     static func local(path: String?, threads: Int?) throws -> any Generator {
+        try localEngine(path: path, threads: threads)
+    }
+
+    /// The embedded engine itself, for commands that need more than the `Generator` interface.
+    static func localEngine(path: String?, threads: Int?) throws -> LocalGenerator {
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StoreError.refused("no model file at \(path)")
@@ -17,6 +22,6 @@ enum GeneratorFactory {
 
     /// An OpenAI-compatible server.
     static func endpoint(url: String, modelName: String) throws -> any Generator {
-        throw StoreError.refused("the endpoint backend is not part of this build yet")
+        try OpenAICompatibleGenerator(endpoint: url, modelName: modelName)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GaitStore
 import Inference
 import ModelServer
 
@@ -47,16 +48,21 @@ struct ModelServeCommand: AsyncParsableCommand {
         let server: HTTPServer
         let name: String
         do {
-            let model = try ServedModel.load(path: modelPath, threads: threads, log: Self.diagnose)
+            let model = try ServedModel.load(path: modelPath, threads: threads)
             let api = try ModelServer(generator: model.generator, configuration: ModelServer.Configuration(
                 contextLength: model.contextLength, countTokens: model.countTokens, maxCandidates: maxN,
                 maxQueuedRequests: maxQueued))
             server = try HTTPServer(host: host, port: port, handler: api.respond)
             name = api.modelName
         } catch let error as ModelServerError {
-            Self.diagnose("Error: \(error)\nHint: choose another --port, or stop the process that uses it.")
+            let hint = switch error {
+            case .listenFailed: "choose another --port, or stop the process that uses it."
+            case .invalidAddress: "give --host as an address of this machine, such as 127.0.0.1 or 0.0.0.0."
+            case .invalidConfiguration: "check --max-n and --max-queued."
+            }
+            Self.diagnose("Error: \(error)\nHint: \(hint)")
             throw ExitCode(1)
-        } catch let error as ServedModel.ServeError {
+        } catch let error as StoreError {
             Self.diagnose("Error: \(error)\nHint: give a GGUF file with --model, or leave it out for the embedded model.")
             throw ExitCode(65)
         } catch {
@@ -93,26 +99,10 @@ struct ServedModel {
     var countTokens: @Sendable (GenerationInput) throws -> Int
 
     /// Loads the GGUF at `path`, or the embedded default model (fetched when missing, saying so on stderr).
-    static func load(path: String?, threads: Int?, log: (String) -> Void) throws -> ServedModel {
-        let generator: LocalGenerator
-        if let path {
-            guard FileManager.default.fileExists(atPath: path) else { throw ServeError.noModelFile(path) }
-            generator = try LocalGenerator.load(url: URL(fileURLWithPath: path), threads: threads)
-        } else {
-            generator = try LocalGenerator.loadDefault(threads: threads, log: log)
-        }
+    static func load(path: String?, threads: Int?) throws -> ServedModel {
+        let generator = try GeneratorFactory.localEngine(path: path, threads: threads)
         let model = generator.engine.model
         return ServedModel(generator: generator, contextLength: model.config.contextLength,
-                           countTokens: { try model.promptTokens(for: $0).count })
-    }
-
-    enum ServeError: Error, CustomStringConvertible {
-        case noModelFile(String)
-
-        var description: String {
-            switch self {
-            case .noModelFile(let path): "No model file at \(path)"
-            }
-        }
+                           countTokens: { input in try model.promptTokens(for: input).count })
     }
 }

@@ -91,6 +91,14 @@ struct ModelServeCommandTests {
             + "Hint: choose another --port, or stop the process that uses it.\n"))
     }
 
+    @Test func refusesAnUnknownHost() async throws {
+        let running = try Self.start(["model", "serve", "--host", "no-such-host.invalid", "--port", "0"])
+        let (status, errors) = await running.finish()
+        #expect(status == 1)
+        #expect(errors.contains("Error: Cannot listen on no-such-host.invalid:0: "))
+        #expect(errors.hasSuffix("Hint: give --host as an address of this machine, such as 127.0.0.1 or 0.0.0.0.\n"))
+    }
+
     @Test(arguments: [(["--port", "70000"], "--port must be in 0...65535, not 70000"),
                       (["--max-n", "0"], "--max-n must be between 1 and 64, not 0"),
                       (["--max-queued=-1"], "--max-queued must be 0 or more, not -1")])
@@ -105,7 +113,7 @@ struct ModelServeCommandTests {
         let running = try Self.start(["model", "serve", "--model", "/nonexistent/model.gguf"])
         let (status, errors) = await running.finish()
         #expect(status == 65)
-        #expect(errors == "Error: No model file at /nonexistent/model.gguf\n"
+        #expect(errors == "Error: no model file at /nonexistent/model.gguf\n"
             + "Hint: give a GGUF file with --model, or leave it out for the embedded model.\n")
     }
 }

@@ -1,0 +1,558 @@
+import Foundation
+import GaitCore
+import GRDB
+
+/// Which items a review session takes from the queue.
+public struct QueueFilter: Sendable, Hashable, Codable {
+    /// Only items of this rubric (any version); nil takes every rubric.
+    public var rubricName: String?
+    /// Pairwise items (two candidates, answered `a`, `b` or `=`) instead of single ones.
+    public var pairwise: Bool
+    /// Only items of this stage; nil takes every stage.
+    public var stage: Stage?
+
+    public init(rubricName: String? = nil, pairwise: Bool = false, stage: Stage? = nil) {
+        self.rubricName = rubricName
+        self.pairwise = pairwise
+        self.stage = stage
+    }
+}
+
+/// One rater's sitting at the console: who, which items, and the seed of their order.
+///
+/// The seed is recorded with the session (an audit event), so the order a rater was shown can
+/// be reproduced from the database.
+public struct ReviewSession: Sendable, Hashable {
+    public var id: Int64
+    public var rater: RaterInfo
+    public var orderSeed: Int64
+    public var filter: QueueFilter
+    public var settings: QueueSettings
+    public var startedAt: String
+}
+
+/// An item leased to a rater, with everything the console shows. Gold items look like any other.
+public struct ClaimedItem: Sendable, Hashable {
+    public var itemID: Int64
+    public var rubricVersionID: Int64
+    public var rubric: Rubric
+    public var stage: Stage
+    public var scope: String?
+    public var prompt: String
+    /// The candidate (shown as `A` for pairwise items), without model identity.
+    public var candidateA: String
+    /// The second candidate of a pairwise item (`B`).
+    public var candidateB: String?
+    public var leasedAt: Date
+    public var expiresAt: Date
+    /// Regular items still open to this rater under the session's filter, not counting this one.
+    public var remaining: Int
+    /// Whether this is a gold item: never shown to the rater, kept for tests and lead views.
+    var isGold: Bool
+}
+
+/// What the rater decided about an item.
+public enum RatingOutcome: String, Sendable, Hashable, Codable, DatabaseValueConvertible {
+    /// Answered every criterion.
+    case rated
+    /// The candidate is unusable; a reason is given, no values.
+    case discarded
+}
+
+/// A rating about to be submitted: answers in their stored form (see `Scale.storedAnswer(_:)`).
+public struct RatingDraft: Sendable, Hashable {
+    public var itemID: Int64
+    /// Criterion id → answer (`"4"`, `"yes"`, `"unsure"`, `"a"`); empty for a discard.
+    public var values: [String: String]
+    public var flags: Set<String>
+    public var comment: String?
+    /// Set for a discard (`x REASON`): the rating's outcome is then `discarded`.
+    public var discardReason: String?
+    public var shownAt: Date
+    public var firstAnswerAt: Date?
+    /// Time spent on the item, idle gaps over the threshold left out.
+    public var activeSeconds: Double
+
+    public init(itemID: Int64, values: [String: String], flags: Set<String> = [], comment: String? = nil,
+                discardReason: String? = nil, shownAt: Date, firstAnswerAt: Date?, activeSeconds: Double) {
+        self.itemID = itemID
+        self.values = values
+        self.flags = flags
+        self.comment = comment
+        self.discardReason = discardReason
+        self.shownAt = shownAt
+        self.firstAnswerAt = firstAnswerAt
+        self.activeSeconds = activeSeconds
+    }
+
+    /// `discarded` when a reason is given, else `rated`.
+    public var outcome: RatingOutcome { discardReason == nil ? .rated : .discarded }
+}
+
+/// A committed rating.
+public struct SubmittedRating: Sendable, Hashable {
+    public var ratingID: Int64
+    public var itemID: Int64
+    public var submittedAt: String
+}
+
+/// Why the queue refused an operation; the console reacts to each case and tells the rater.
+public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The lease expired and the item's last open slot went to another rater: nothing was saved.
+    case leaseLost(itemID: Int64, rater: String)
+    /// The rater already holds a live rating of this item.
+    case alreadyRated(itemID: Int64, rater: String)
+    /// An answer is not on the criterion's scale.
+    case invalidAnswer(itemID: Int64, criterion: String, value: String, allowed: String)
+    /// A criterion was left unanswered (only a discard may leave them all out).
+    case missingAnswer(itemID: Int64, criterion: String)
+    /// An answer names no criterion of the rubric.
+    case unknownCriterion(itemID: Int64, criterion: String, rubric: String)
+    /// A flag is not in the rubric's list.
+    case unknownFlag(itemID: Int64, flag: String, allowed: [String])
+    /// No item has this id.
+    case noSuchItem(Int64)
+    /// The rating cannot be retracted by this session.
+    case cannotRetract(ratingID: Int64, reason: String)
+    /// The action needs a lead.
+    case notLead(rater: String, action: String)
+
+    public var description: String {
+        switch self {
+        case .leaseLost(let item, let rater):
+            "the lease of \(rater) on item \(item) expired and the item went to another rater; this rating was not saved"
+        case .alreadyRated(let item, let rater):
+            "\(rater) has already rated item \(item); a rater rates an item once (undo it first to rate again)"
+        case .invalidAnswer(let item, let criterion, let value, let allowed):
+            "item \(item): '\(value)' is not an answer to '\(criterion)'; allowed: \(allowed)"
+        case .missingAnswer(let item, let criterion):
+            "item \(item): no answer to '\(criterion)'; every criterion needs one (or discard the item with a reason)"
+        case .unknownCriterion(let item, let criterion, let rubric):
+            "item \(item): rubric \(rubric) has no criterion '\(criterion)'"
+        case .unknownFlag(let item, let flag, let allowed):
+            "item \(item): unknown flag '\(flag)'; this rubric's flags: \(allowed.joined(separator: ", "))"
+        case .noSuchItem(let item):
+            "no item \(item); see `gait status`"
+        case .cannotRetract(let rating, let reason):
+            "rating \(rating) cannot be retracted: \(reason)"
+        case .notLead(let rater, let action):
+            "\(rater) is a rater, not a lead; only leads can \(action) (register a lead with `gait raters add NAME --role lead`)"
+        }
+    }
+}
+
+extension Scale {
+    /// The stored form of an answer and its number, or nil when the text is not on the scale.
+    ///
+    /// Stored forms: binary `yes`/`no` (1/0), nominal one of the options (no number), ordinal a
+    /// decimal integer in range, interval a number in range (its shortest decimal text).
+    public func storedAnswer(_ text: String) -> (value: String, number: Double?)? {
+        switch self {
+        case .binary:
+            switch text {
+            case "yes": return ("yes", 1)
+            case "no": return ("no", 0)
+            default: return nil
+            }
+        case .nominal(let options):
+            return options.contains(text) ? (text, nil) : nil
+        case .ordinal(let min, let max, _):
+            guard let number = Int(text), (min...max).contains(number) else { return nil }
+            return (String(number), Double(number))
+        case .interval(let min, let max):
+            guard let number = Double(text), number.isFinite, (min...max).contains(number) else { return nil }
+            return (Self.decimalText(number), number)
+        }
+    }
+
+    /// The allowed answers, in words, for messages: `1–5`, `yes or no`, `a, b or =`.
+    public var allowedText: String {
+        switch self {
+        case .binary: "yes or no"
+        case .nominal(let options): Self.list(options)
+        case .ordinal(let min, let max, _): "an integer from \(min) to \(max)"
+        case .interval(let min, let max): "a number from \(Self.decimalText(min)) to \(Self.decimalText(max))"
+        }
+    }
+
+    static func decimalText(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+
+    static func list(_ words: [String]) -> String {
+        switch words.count {
+        case 0: ""
+        case 1: words[0]
+        default: words.dropLast().joined(separator: ", ") + " or " + words[words.count - 1]
+        }
+    }
+}
+
+extension Workspace {
+    /// Exclusive upper bound of the order hash; a prime below 2³¹, so squares stay within 64 bits.
+    static let orderModulus: Int64 = 2_147_483_647
+
+    // MARK: Sessions
+
+    /// Starts a review session for a registered rater (an audit event recording the order seed).
+    ///
+    /// - Throws: `StoreError.notFound` for an unknown rater (with the hint to add them), or for
+    ///   an unknown rubric named by the filter.
+    public func startReviewSession(rater name: String, filter: QueueFilter, settings: QueueSettings,
+                                   seed: Int64) throws -> ReviewSession {
+        let now = clock()
+        let stamp = Timestamp.string(now)
+        return try immediate { db in
+            let rater = try Self.rater(db, named: name)
+            if let rubric = filter.rubricName { _ = try Self.rubric(db, named: rubric) }
+            let id = try AuditLog.record(db, at: now, actor: rater.name, kind: "review.start",
+                                         detail: "review session of \(rater.name), order seed \(seed)") { event in
+                try db.execute(
+                    sql: "INSERT INTO review_sessions (rater_id, order_seed, started_at, event_id) VALUES (?, ?, ?, ?)",
+                    arguments: [rater.id, seed, stamp, event.id])
+                return db.lastInsertedRowID
+            }
+            return ReviewSession(id: id, rater: rater, orderSeed: seed, filter: filter, settings: settings,
+                                 startedAt: stamp)
+        }
+    }
+
+    /// Records the end of a session and releases any lease it still holds.
+    public func endReviewSession(_ session: ReviewSession) throws {
+        let stamp = Timestamp.string(clock())
+        try immediate { db in
+            try db.execute(sql: "DELETE FROM leases WHERE session_id = ?", arguments: [session.id])
+            try db.execute(sql: "UPDATE review_sessions SET ended_at = ? WHERE id = ?", arguments: [stamp, session.id])
+        }
+    }
+
+    // MARK: Claiming
+
+    /// Leases the next item for the session's rater, in one `BEGIN IMMEDIATE` transaction.
+    ///
+    /// Expired leases are released first. An item is open to the rater when its live ratings
+    /// plus live leases are fewer than its overlap, the rater holds neither a live rating nor a
+    /// lease of it, and they have not skipped it in this session. Among open items the order is
+    /// the session's: a hash of (seed, item id) computed in portable SQL integer arithmetic.
+    /// Gold items are served instead of a regular one with probability `goldRate`, drawn from
+    /// (seed, `sequence`); they are never served once no regular item is left.
+    ///
+    /// - Parameter sequence: how many items this session has claimed before (0 for the first).
+    /// - Returns: the leased item, or nil when nothing is left for this rater.
+    public func claimNextItem(in session: ReviewSession, sequence: Int) throws -> ClaimedItem? {
+        let now = clock()
+        let wantsGold = Self.unitDraw(seed: session.orderSeed, sequence: sequence) < session.settings.goldRate
+        return try immediate { db in
+            try db.execute(sql: "DELETE FROM leases WHERE expires_at <= ?", arguments: [Timestamp.string(now)])
+            let skipped = try Int64.fetchAll(db, sql: "SELECT item_id FROM skips WHERE session_id = ?",
+                                             arguments: [session.id])
+            var chosen: (id: Int64, gold: Bool)?
+            if wantsGold, let id = try Self.nextOpenItem(db, session: session, gold: true, skipped: skipped) {
+                // Gold only while regular work remains, so the end of a queue never exposes them.
+                if try Self.openItemCount(db, session: session, skipped: skipped) > 0 { chosen = (id, true) }
+            }
+            if chosen == nil, let id = try Self.nextOpenItem(db, session: session, gold: false, skipped: skipped) {
+                chosen = (id, false)
+            }
+            guard let chosen else { return nil }
+            return try Self.lease(db, itemID: chosen.id, session: session, now: now, skipped: skipped)
+        }
+    }
+
+    /// Extends the session's lease on an item by the lease length from now.
+    ///
+    /// - Returns: the new expiry.
+    /// - Throws: `QueueError.leaseLost` when the lease is gone (expired and released).
+    @discardableResult
+    public func renewLease(itemID: Int64, in session: ReviewSession) throws -> Date {
+        let now = clock()
+        let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
+        return try immediate { db in
+            try db.execute(sql: "UPDATE leases SET expires_at = ? WHERE item_id = ? AND rater_id = ?",
+                           arguments: [Timestamp.string(expires), itemID, session.rater.id])
+            if db.changesCount == 0 {
+                // Gone, but perhaps nobody needed the slot: take it again if it is still free.
+                guard try Self.hasOpenSlot(db, itemID: itemID, raterID: session.rater.id) else {
+                    throw QueueError.leaseLost(itemID: itemID, rater: session.rater.name)
+                }
+                try db.execute(
+                    sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
+            }
+            return expires
+        }
+    }
+
+    /// Releases the session's lease on an item without recording anything (quit, end of input).
+    public func releaseLease(itemID: Int64, in session: ReviewSession) throws {
+        try immediate { db in
+            try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?",
+                           arguments: [itemID, session.rater.id])
+        }
+    }
+
+    /// Skips an item: releases the lease and records the skip; the item does not come back in
+    /// this session.
+    public func skipItem(_ itemID: Int64, in session: ReviewSession) throws {
+        let stamp = Timestamp.string(clock())
+        try immediate { db in
+            try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?",
+                           arguments: [itemID, session.rater.id])
+            try db.execute(sql: "INSERT INTO skips (item_id, rater_id, session_id, at) VALUES (?, ?, ?, ?)",
+                           arguments: [itemID, session.rater.id, session.id, stamp])
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Writes a rating, its values and flags and its audit event in one transaction, and
+    /// releases the lease.
+    ///
+    /// The lease must still be held — or, when it has lapsed, the item must still have a free
+    /// slot (nobody took it). Answers are checked against the rubric again here, so nothing
+    /// off-scale reaches the database whatever the caller.
+    ///
+    /// - Throws: `QueueError.leaseLost` when the item went to another rater (nothing written),
+    ///   `QueueError.alreadyRated` on a second submission, and the validation cases.
+    @discardableResult
+    public func submitRating(_ draft: RatingDraft, in session: ReviewSession) throws -> SubmittedRating {
+        let now = clock()
+        let stamp = Timestamp.string(now)
+        return try immediate { db in
+            guard let rubricID = try Int64.fetchOne(db, sql: "SELECT rubric_version_id FROM items WHERE id = ?",
+                                                    arguments: [draft.itemID]) else {
+                throw QueueError.noSuchItem(draft.itemID)
+            }
+            let rubric = try Self.rubric(db, id: rubricID)
+            let stored = try Self.validate(draft, rubric: rubric)
+            let raterID = session.rater.id
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL",
+                                arguments: [draft.itemID, raterID]) != nil {
+                throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
+            }
+            try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?", arguments: [draft.itemID, raterID])
+            if db.changesCount == 0, try !Self.hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) {
+                throw QueueError.leaseLost(itemID: draft.itemID, rater: session.rater.name)
+            }
+            let verb = draft.outcome == .rated ? "rated" : "discarded"
+            let ratingID = try AuditLog.record(db, at: now, actor: session.rater.name, kind: "ratings.submit",
+                                               detail: "item \(draft.itemID) \(verb) by \(session.rater.name)") { event in
+                try db.execute(
+                    sql: """
+                        INSERT INTO ratings (item_id, rater_id, session_id, outcome, comment, discard_reason, shown_at,
+                                             first_answer_at, submitted_at, active_seconds, event_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [draft.itemID, raterID, session.id, draft.outcome, draft.comment, draft.discardReason,
+                                Timestamp.string(draft.shownAt), draft.firstAnswerAt.map(Timestamp.string), stamp,
+                                max(0, draft.activeSeconds), event.id])
+                let ratingID = db.lastInsertedRowID
+                for (criterion, answer) in stored {
+                    try db.execute(
+                        sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [ratingID, criterion, answer.value, answer.number, event.id])
+                }
+                for flag in draft.flags.sorted() {
+                    try db.execute(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)",
+                                   arguments: [ratingID, flag, event.id])
+                }
+                return ratingID
+            }
+            return SubmittedRating(ratingID: ratingID, itemID: draft.itemID, submittedAt: stamp)
+        }
+    }
+
+    /// Retracts a live rating of the session's rater (a retraction row with its audit event;
+    /// the rating stays, marked retracted) and leases its item to them again, in one transaction.
+    ///
+    /// - Returns: the re-opened item, leased to the rater.
+    /// - Throws: `QueueError.cannotRetract` when the rating is not theirs or not live.
+    public func retractRating(_ ratingID: Int64, in session: ReviewSession) throws -> ClaimedItem {
+        let now = clock()
+        let stamp = Timestamp.string(now)
+        return try immediate { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT item_id, rater_id, retracted_at FROM ratings WHERE id = ?",
+                                             arguments: [ratingID]) else {
+                throw QueueError.cannotRetract(ratingID: ratingID, reason: "there is no such rating")
+            }
+            let itemID: Int64 = row[0]
+            guard row[1] as Int64 == session.rater.id else {
+                throw QueueError.cannotRetract(ratingID: ratingID, reason: "it belongs to another rater")
+            }
+            guard row[2] as String? == nil else {
+                throw QueueError.cannotRetract(ratingID: ratingID, reason: "it is already retracted")
+            }
+            try AuditLog.record(db, at: now, actor: session.rater.name, kind: "ratings.retract",
+                                detail: "rating \(ratingID) of item \(itemID) retracted by \(session.rater.name)") { event in
+                try db.execute(sql: "INSERT INTO retractions (rating_id, rater_id, at, event_id) VALUES (?, ?, ?, ?)",
+                               arguments: [ratingID, session.rater.id, stamp, event.id])
+            }
+            // `retracted_at` is the one non-audited column of ratings: the retraction row is the record.
+            try db.execute(sql: "UPDATE ratings SET retracted_at = ? WHERE id = ?", arguments: [stamp, ratingID])
+            return try Self.lease(db, itemID: itemID, session: session, now: now,
+                                  skipped: try Int64.fetchAll(db, sql: "SELECT item_id FROM skips WHERE session_id = ?",
+                                                              arguments: [session.id]))
+        }
+    }
+
+    // MARK: - Internals
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction, so concurrent raters queue for the write
+    /// lock (the busy timeout) instead of failing on a read-to-write upgrade; a claim that still
+    /// meets `SQLITE_BUSY` after the timeout is retried a few times before the error surfaces.
+    func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try writer.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    guard let result else { preconditionFailure("a committed transaction produced no result") }
+                    return result
+                }
+            } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    static func rubric(_ db: Database, id: Int64) throws -> RubricInfo {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, source, source_sha256, created_at, name FROM rubric_versions WHERE id = ?",
+                                         arguments: [id]) else {
+            throw StoreError.notFound(kind: "rubric version", name: String(id), hint: "see `gait rubrics list`")
+        }
+        return RubricInfo(id: row[0], rubric: try Rubric.parse(yaml: row[1], source: "rubric '\(row[4] as String)' in the workspace"),
+                          sourceSHA256: row[2], createdAt: row[3])
+    }
+
+    /// The stored answers of a draft, checked against the rubric.
+    static func validate(_ draft: RatingDraft, rubric info: RubricInfo) throws -> [(String, (value: String, number: Double?))] {
+        let rubric = info.rubric
+        let label = "\(rubric.name) v\(rubric.version)"
+        for flag in draft.flags.sorted() where !rubric.flags.contains(flag) {
+            throw QueueError.unknownFlag(itemID: draft.itemID, flag: flag, allowed: rubric.flags)
+        }
+        for criterion in draft.values.keys.sorted() where rubric.criterion(criterion) == nil {
+            throw QueueError.unknownCriterion(itemID: draft.itemID, criterion: criterion, rubric: label)
+        }
+        var stored: [(String, (value: String, number: Double?))] = []
+        for criterion in rubric.criteria {
+            guard let text = draft.values[criterion.id] else {
+                if draft.outcome == .rated { throw QueueError.missingAnswer(itemID: draft.itemID, criterion: criterion.id) }
+                continue
+            }
+            guard let answer = criterion.scale.storedAnswer(text) else {
+                throw QueueError.invalidAnswer(itemID: draft.itemID, criterion: criterion.id, value: text,
+                                               allowed: criterion.scale.allowedText)
+            }
+            stored.append((criterion.id, answer))
+        }
+        return stored
+    }
+
+    /// Whether an item has a free slot the rater may take: live ratings + leases below the
+    /// overlap, and neither a live rating nor a lease of this rater on it.
+    static func hasOpenSlot(_ db: Database, itemID: Int64, raterID: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT (SELECT count(*) FROM ratings r WHERE r.item_id = i.id AND r.retracted_at IS NULL)
+                 + (SELECT count(*) FROM leases l WHERE l.item_id = i.id) < i.overlap
+               AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?)
+            FROM items i WHERE i.id = ?
+            """, arguments: [raterID, raterID, itemID]) ?? false
+    }
+
+    /// The WHERE clause of items open to the session's rater, and its arguments.
+    static func openItemCondition(session: ReviewSession, gold: Bool, skipped: [Int64]) -> (String, StatementArguments) {
+        var conditions = [
+            "(CASE WHEN i.candidate_b IS NULL THEN 0 ELSE 1 END) = ?",
+            """
+            (SELECT count(*) FROM ratings r WHERE r.item_id = i.id AND r.retracted_at IS NULL)
+              + (SELECT count(*) FROM leases l WHERE l.item_id = i.id) < i.overlap
+            """,
+            "NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)",
+            "NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?)",
+            "\(gold ? "" : "NOT ")EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)",
+        ]
+        var arguments: StatementArguments = [session.filter.pairwise ? 1 : 0, session.rater.id, session.rater.id]
+        if let rubric = session.filter.rubricName {
+            conditions.append("i.rubric_version_id IN (SELECT v.id FROM rubric_versions v WHERE v.name = ?)")
+            arguments += [rubric]
+        }
+        if let stage = session.filter.stage {
+            conditions.append("i.stage = ?")
+            arguments += [stage]
+        }
+        if !skipped.isEmpty {
+            // Integers only, so inlining them is safe; skips are few per session.
+            conditions.append("i.id NOT IN (\(skipped.map(String.init).joined(separator: ", ")))")
+        }
+        return (conditions.joined(separator: "\n  AND "), arguments)
+    }
+
+    /// The first open item in the session's order, or nil.
+    ///
+    /// The order key is three rounds of `h ← (h·h + s) mod p` over `h₀ = (id·48271 + s₁) mod p`,
+    /// p = 2³¹ − 1, in integer arithmetic that SQLite and PostgreSQL evaluate alike (no product
+    /// exceeds 2⁶²). Different seeds give unrelated orders; ties fall back to the item id.
+    static func nextOpenItem(_ db: Database, session: ReviewSession, gold: Bool, skipped: [Int64]) throws -> Int64? {
+        let (condition, arguments) = openItemCondition(session: session, gold: gold, skipped: skipped)
+        let p = orderModulus
+        let seed = session.orderSeed.magnitude
+        let s1 = Int64(seed % UInt64(p))
+        let s2 = Int64((seed / UInt64(p)) % UInt64(p))
+        return try Int64.fetchOne(db, sql: """
+            SELECT id FROM (
+              SELECT id, (h1 * h1 + \(s1)) % \(p) AS h2 FROM (
+                SELECT id, (h0 * h0 + \(s2)) % \(p) AS h1 FROM (
+                  SELECT i.id AS id, ((i.id % \(p)) * 48271 + \(s1)) % \(p) AS h0
+                  FROM items i
+                  WHERE \(condition)
+                ) AS first_round
+              ) AS second_round
+            ) AS ordered
+            ORDER BY h2, id LIMIT 1
+            """, arguments: arguments)
+    }
+
+    /// How many regular items are open to the session's rater.
+    static func openItemCount(_ db: Database, session: ReviewSession, skipped: [Int64]) throws -> Int {
+        let (condition, arguments) = openItemCondition(session: session, gold: false, skipped: skipped)
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM items i WHERE \(condition)", arguments: arguments) ?? 0
+    }
+
+    /// Inserts the lease and loads what the console shows.
+    static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, skipped: [Int64]) throws -> ClaimedItem {
+        let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
+        try db.execute(
+            sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT i.rubric_version_id, i.stage, p.scope, p.text, a.text, b.text,
+                   EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
+            FROM items i
+            JOIN candidates a ON a.id = i.candidate_a
+            JOIN prompts p ON p.id = a.prompt_id
+            LEFT JOIN candidates b ON b.id = i.candidate_b
+            WHERE i.id = ?
+            """, arguments: [itemID]) else {
+            throw QueueError.noSuchItem(itemID)
+        }
+        let info = try rubric(db, id: row[0])
+        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: row[1], scope: row[2],
+                           prompt: row[3], candidateA: row[4], candidateB: row[5], leasedAt: now, expiresAt: expires,
+                           remaining: try openItemCount(db, session: session, skipped: skipped), isGold: row[6])
+    }
+
+    /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
+    static func unitDraw(seed: Int64, sequence: Int) -> Double {
+        var z = UInt64(bitPattern: seed) &+ UInt64(truncatingIfNeeded: sequence &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(1 << 53)
+    }
+}

@@ -1,1 +1,0 @@
-// The Reports module; see DESIGN.md for what belongs here.

@@ -1,1 +1,0 @@
-// The Statistics module; see DESIGN.md for what belongs here.

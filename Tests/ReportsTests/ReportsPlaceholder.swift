@@ -1,1 +1,0 @@
-// Replaced by the Reports suites as they land.

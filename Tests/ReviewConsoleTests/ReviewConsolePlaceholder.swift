@@ -1,1 +1,0 @@
-// Replaced by the ReviewConsole suites as they land.

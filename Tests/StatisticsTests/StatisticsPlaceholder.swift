@@ -1,1 +1,0 @@
-// Replaced by the Statistics suites as they land.
