@@ -48,11 +48,13 @@ struct ModelServeCommand: AsyncParsableCommand {
         let server: HTTPServer
         let name: String
         do {
+            // Bind before loading (or fetching) the model, so a port in use is reported at once.
+            let listener = try HTTPListener(host: host, port: port)
             let model = try ServedModel.load(path: modelPath, threads: threads)
             let api = try ModelServer(generator: model.generator, configuration: ModelServer.Configuration(
                 contextLength: model.contextLength, countTokens: model.countTokens, maxCandidates: maxN,
                 maxQueuedRequests: maxQueued))
-            server = try HTTPServer(host: host, port: port, handler: api.respond)
+            server = try HTTPServer(listener: listener, handler: api.respond)
             name = api.modelName
         } catch let error as ModelServerError {
             let hint = switch error {

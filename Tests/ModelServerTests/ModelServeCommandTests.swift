@@ -50,6 +50,19 @@ struct ModelServeCommandTests {
         }
     }
 
+    /// Runs `gait` to the end; returns the status, stdout and stderr.
+    static func gait(_ arguments: [String]) async throws -> (Int32, String, String) {
+        let running = try start(arguments)
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let output = String(decoding: running.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                let errors = String(decoding: running.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                running.process.waitUntilExit()
+                continuation.resume(returning: (running.process.terminationStatus, output, errors))
+            }.start()
+        }
+    }
+
     static func start(_ arguments: [String]) throws -> Running {
         let process = Process()
         process.executableURL = try gaitExecutable()
@@ -79,6 +92,52 @@ struct ModelServeCommandTests {
         let (status, errors) = await running.finish()
         #expect(status == 0)
         #expect(errors == "Stopped.\n")
+    }
+
+    /// The issue's end-to-end path: `gait generate --endpoint` against `gait model serve`.
+    @Test func gaitGenerateRunsAgainstGaitModelServe() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gait-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("gait.sqlite").path
+        let prompts = folder.appendingPathComponent("prompts.jsonl")
+        try Data((#"{"id": "sky", "prompt": "What colour is the sky?"}"# + "\n"
+            + #"{"id": "tea", "prompt": "How do I make tea?"}"# + "\n").utf8).write(to: prompts)
+        #expect(try await Self.gait(["init", "--db", db]).0 == 0)
+        #expect(try await Self.gait(["prompts", "import", prompts.path, "--set", "e2e", "--db", db]).0 == 0)
+
+        let server = try Self.start(["model", "serve", "--port", "0", "--threads", "2"])
+        let line = await server.firstLine()
+        let match = try #require(line.firstMatch(of: /http:\/\/127\.0\.0\.1:(\d+)\/v1/), "unexpected first line: \(line)")
+        let endpoint = "http://127.0.0.1:\(match.1)"
+        let models = try await rawHTTP(port: try #require(Int(match.1)), method: "GET", path: "/v1/models")
+        let name = try #require(try models.json(OpenAIModelList.self).data.first?.id)
+        let (status, _, errors) = try await Self.gait([
+            "generate", "--db", db, "--set", "e2e", "--stage", "crawl", "--rubric", "helpfulness", "-n", "2",
+            "--seed", "5", "--max-tokens", "12", "--endpoint", endpoint, "--model-name", name,
+        ])
+        server.process.interrupt()
+        let (serverStatus, _) = await server.finish()
+        #expect(status == 0, "gait generate failed: \(errors)")
+        #expect(serverStatus == 0)
+
+        struct Run: Decodable {
+            var backend: String
+            var model: String
+            var endpoint: String?
+            var candidates: Int
+            var items: Int
+            var tokens_out: Int
+        }
+        let (showStatus, shown, _) = try await Self.gait(["runs", "show", "1", "--db", db, "--format", "json"])
+        #expect(showStatus == 0)
+        let run = try JSONDecoder().decode(Run.self, from: Data(shown.utf8))
+        #expect(run.backend == "openai")
+        #expect(run.model == name)
+        #expect(run.endpoint == endpoint)
+        #expect(run.candidates == 4)
+        #expect(run.items == 4)
+        #expect(run.tokens_out > 0)
     }
 
     @Test func refusesABusyPort() async throws {
