@@ -27,7 +27,7 @@ let package = Package(
             name: "gait",
             dependencies: [
                 "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports", "ModelServer",
+                "Tuning", "Reports", "ModelServer", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,11 +41,12 @@ let package = Package(
         .target(name: "ModelServer", dependencies: ["Inference"]),
         .target(name: "ReviewConsole", dependencies: ["GaitCore", "GaitStore"]),
         .target(name: "Statistics", swiftSettings: numericSettings),
+        .target(name: "Evaluation", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .target(name: "Rollout", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .target(name: "Tuning", dependencies: ["GaitCore", "GaitStore", "Statistics"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "CLibXML2"],
+        .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "Kernels", "CLibXML2"],
                 plugins: ["EmbedResources"]),
         .executableTarget(name: "embed-resources"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
@@ -61,11 +62,12 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CLibXML2"], exclude: ["Fixtures"]),
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
-        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "GaitStore"]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
-        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore"]),
+        .testTarget(name: "GaitCLITests", dependencies: ["GaitCore", "GaitStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
