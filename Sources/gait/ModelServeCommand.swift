@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import GaitStore
 import Inference
@@ -72,23 +71,54 @@ struct ModelServeCommand: AsyncParsableCommand {
         }
         // Writes to a vanished client must fail, not kill the process.
         signal(SIGPIPE, SIG_IGN)
-        let stops = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { server.shutdown() }
-            source.resume()
-            return source
+        // The first Ctrl-C lets requests in progress finish; a second one quits at once.
+        Interrupts.install { count in
+            if count == 1 {
+                Self.diagnose("Stopping: finishing the requests in progress (Ctrl-C again quits at once).")
+                server.shutdown()
+            } else {
+                Self.diagnose("Quit without finishing the requests in progress.")
+                Foundation.exit(130)
+            }
         }
         let shownHost = host.contains(":") ? "[\(host)]" : host
         // Unbuffered, so a script waiting for this line sees it at once.
         FileHandle.standardOutput.write(Data("Serving \(name) at http://\(shownHost):\(server.port)/v1 (Ctrl-C stops)\n".utf8))
         await server.run()
-        stops.forEach { $0.cancel() }
         Self.diagnose("Stopped.")
     }
 
     private static func diagnose(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// SIGINT and SIGTERM through a self-pipe: the C handler only writes a byte (async-signal-safe), and a
+/// thread of its own reads the bytes and reacts, whichever thread the kernel delivered the signal to.
+private enum Interrupts {
+    /// The pipe's write end, set once before the handlers are installed.
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+
+    /// Calls `react` with 1 for the first signal, 2 for the second, and so on.
+    static func install(_ react: @escaping @Sendable (Int) -> Void) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return }
+        writeEnd = ends[1]
+        for number in [SIGINT, SIGTERM] {
+            signal(number) { _ in
+                var byte: UInt8 = 1
+                _ = write(Interrupts.writeEnd, &byte, 1)
+            }
+        }
+        let readEnd = ends[0]
+        Thread {
+            var count = 0
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) == 1 {
+                count += 1
+                react(count)
+            }
+        }.start()
     }
 }
 

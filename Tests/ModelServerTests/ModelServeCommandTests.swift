@@ -38,7 +38,23 @@ struct ModelServeCommandTests {
             }
         }
 
-        /// Waits for the exit; returns the status and everything written to stderr.
+        /// What the process writes on stderr until `marker` appears (or stderr ends).
+        func errorsUntil(_ marker: String) async -> String {
+            await withCheckedContinuation { continuation in
+                let handle = errors.fileHandleForReading
+                Thread {
+                    var text = ""
+                    while !text.contains(marker) {
+                        let chunk = handle.availableData
+                        if chunk.isEmpty { break }
+                        text += String(decoding: chunk, as: UTF8.self)
+                    }
+                    continuation.resume(returning: text)
+                }.start()
+            }
+        }
+
+        /// Waits for the exit; returns the status and everything (else) written to stderr.
         func finish() async -> (Int32, String) {
             await withCheckedContinuation { continuation in
                 Thread {
@@ -91,7 +107,28 @@ struct ModelServeCommandTests {
         running.process.interrupt()
         let (status, errors) = await running.finish()
         #expect(status == 0)
-        #expect(errors == "Stopped.\n")
+        #expect(errors == "Stopping: finishing the requests in progress (Ctrl-C again quits at once).\nStopped.\n")
+    }
+
+    @Test func aSecondInterruptQuitsWithoutWaiting() async throws {
+        let running = try Self.start(["model", "serve", "--port", "0", "--threads", "2"])
+        let line = await running.firstLine()
+        let match = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)\/v1/), "unexpected first line: \(line)")
+        let port = try #require(Int(match.1))
+        // A long generation in progress: the first interrupt waits for it, the second does not.
+        let body = #"{"messages": [{"role": "user", "content": "Write a long story."}], "max_tokens": 1000, "#
+            + #""temperature": 1, "seed": 1, "stream": true}"#
+        let request = "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        let stream = try await openStream(port: port, Array(request.utf8), until: Array("data: ".utf8))
+        defer { stream.close() }
+        running.process.interrupt()
+        // Two signals sent at once may arrive as one: send the second once the first was handled.
+        let first = await running.errorsUntil("Stopping:")
+        running.process.interrupt()
+        let (status, rest) = await running.finish()
+        let errors = first + rest
+        #expect(status == 130)
+        #expect(errors.hasSuffix("Quit without finishing the requests in progress.\n"))
     }
 
     /// The issue's end-to-end path: `gait generate --endpoint` against `gait model serve`.

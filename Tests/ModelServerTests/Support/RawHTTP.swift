@@ -47,11 +47,40 @@ func rawExchange(port: Int, _ bytes: [UInt8], halfClose: Bool = false,
     }
 }
 
-private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, continueWith: [UInt8]?) throws -> [UInt8] {
+/// An open connection, for tests that keep a response streaming.
+struct OpenConnection: Sendable {
+    let descriptor: Int32
+    func close() { _ = Glibc.close(descriptor) }
+}
+
+/// Connects, sends `bytes`, and returns once the response contains `marker`, leaving the
+/// connection open.
+func openStream(port: Int, _ bytes: [UInt8], until marker: [UInt8]) async throws -> OpenConnection {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<OpenConnection, any Error>) in
+        Thread {
+            continuation.resume(with: Result {
+                let descriptor = try connectLoopback(port: port)
+                sendAll(descriptor, bytes)
+                var received: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while received.firstRange(of: marker) == nil {
+                    let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, 4096, 0) }
+                    guard count > 0 else {
+                        Glibc.close(descriptor)
+                        throw RawHTTPError.malformed(String(decoding: received, as: UTF8.self))
+                    }
+                    received += chunk[0..<count]
+                }
+                return OpenConnection(descriptor: descriptor)
+            })
+        }.start()
+    }
+}
+
+private func connectLoopback(port: Int) throws -> Int32 {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw RawHTTPError.connect(errno) }
-    defer { close(descriptor) }
-    var timeout = timeval(tv_sec: 20, tv_usec: 0)
+    var timeout = timeval(tv_sec: 300, tv_usec: 0)
     setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -62,7 +91,17 @@ private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, cont
             connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard connected == 0 else { throw RawHTTPError.connect(errno) }
+    guard connected == 0 else {
+        let code = errno
+        Glibc.close(descriptor)
+        throw RawHTTPError.connect(code)
+    }
+    return descriptor
+}
+
+private func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, continueWith: [UInt8]?) throws -> [UInt8] {
+    let descriptor = try connectLoopback(port: port)
+    defer { close(descriptor) }
     sendAll(descriptor, bytes)
     var received: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65_536)

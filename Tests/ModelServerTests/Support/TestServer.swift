@@ -41,7 +41,7 @@ func testConfiguration(contextLength: Int = 64, maxQueuedRequests: Int = 64) -> 
 }
 
 /// A client for `port` that retries without sleeping and records the waits it would have made.
-func testClient(port: Int, apiKey: String? = nil, timeout: Double = 30, maxAttempts: Int = 4,
+func testClient(port: Int, apiKey: String? = nil, timeout: Double = 300, maxAttempts: Int = 4,
                 waits: WaitLog = WaitLog()) throws -> OpenAICompatibleGenerator {
     try OpenAICompatibleGenerator(
         endpoint: "http://127.0.0.1:\(port)", modelName: "fake-model", apiKey: apiKey, timeout: timeout,
