@@ -2,7 +2,7 @@
 # Installs the system packages Gait builds and tests against, when they are missing.
 set -euo pipefail
 needed=()
-for package in libsqlite3-dev libxml2-dev pkg-config tmux python3 python3-pip unzip; do
+for package in libsqlite3-dev libxml2-dev libxml2-utils pkg-config tmux python3 python3-pip unzip; do
     dpkg -s "$package" >/dev/null 2>&1 || needed+=("$package")
 done
 # python3 and pip may come from elsewhere than Debian (pyenv): accept a working one.

@@ -5,7 +5,10 @@ import Foundation
 
 let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "import": importBenchmark,
+    "verify": verifyBenchmark,
     "alpha": alphaBenchmark,
+    "reports": runReportsBenchmark,
+    "queue": queueBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -67,14 +67,12 @@ public enum AuditLog {
         throws -> PendingEvent {
         let stamp = Timestamp.string(at)
         // Placeholder hashes, unique per row, replaced by `seal` in the same transaction.
-        let nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM audit_events") ?? 0) + 1
+        let nextID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM audit_events")) ?? 0) + 1
         let placeholder = String(repeating: "f", count: 44) + String(format: "%020lld", nextID)
-        try db.execute(
-            sql: """
-                INSERT INTO audit_events (id, at, actor, kind, detail, content_hash, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [nextID, stamp, actor, kind, detail, placeholder, placeholder, placeholder])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_events (id, at, actor, kind, detail, content_hash, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [nextID, stamp, actor, kind, detail, placeholder, placeholder, placeholder])
         return PendingEvent(id: nextID, at: stamp, actor: actor, kind: kind, detail: detail)
     }
 
@@ -83,17 +81,18 @@ public enum AuditLog {
         var hasher = ContentHasher()
         hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
         for table in tables where try db.tableExists(table.name) {
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid",
-                arguments: [event.id])
+            // Cached: an event is sealed for every rating, so the statements are prepared once.
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
+            let cursor = try Row.fetchCursor(statement, arguments: [event.id])
             while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
         }
         let content = hasher.finalize()
         let previous = try String.fetchOne(
-            db, sql: "SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1", arguments: [event.id])
-            ?? genesis
-        try db.execute(sql: "UPDATE audit_events SET content_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                       arguments: [content, previous, chain(previous: previous, content: content), event.id])
+            db.cachedStatement(sql: "SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1"),
+            arguments: [event.id]) ?? genesis
+        try db.cachedStatement(sql: "UPDATE audit_events SET content_hash = ?, prev_hash = ?, hash = ? WHERE id = ?")
+            .execute(arguments: [content, previous, chain(previous: previous, content: content), event.id])
     }
 
     /// Writes an event whose rows are inserted by `body`, in the current transaction.

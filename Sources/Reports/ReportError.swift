@@ -17,6 +17,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     /// A trusted constant (stylesheet, script) would end its element early.
     case unsafeConstant(name: String, reason: String)
 
+    /// The message: what failed, the offending value and where.
     public var description: String {
         switch self {
         case let .cannotWrite(path, reason):
@@ -55,5 +56,6 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `line N: message`.
     public var description: String { "line \(line): \(message)" }
 }

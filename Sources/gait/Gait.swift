@@ -14,13 +14,21 @@ struct Gait: AsyncParsableCommand {
             RatersCommand.self,
             GenerateCommand.self,
             RunsCommand.self,
-            VerifyCommand.self,
-            ModelCommand.self,
             ReviewCommand.self,
             StatusCommand.self,
             GoldCommand.self,
+            ScoresCommand.self,
+            AgreementCommand.self,
+            AuditCommand.self,
             StatsCommand.self,
+            GateCommand.self,
+            PromoteCommand.self,
+            DemoteCommand.self,
+            StagesCommand.self,
+            VerifyCommand.self,
+            ModelCommand.self,
             TuneCommand.self,
+            ReportCommand.self,
         ]
     )
 }

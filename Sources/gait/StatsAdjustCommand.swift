@@ -15,17 +15,27 @@ struct StatsAdjustCommand: ParsableCommand {
     @Option(help: "Significance level for the reject decisions.")
     var alpha: Double = 0.05
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        var values: [Double] = []
-        for item in commaList(p) {
-            guard let value = Double(item) else {
+    func pValues() throws -> [Double] {
+        try commaList(p).map { item in
+            guard let value = Double(item), (0...1).contains(value) else {
                 throw ValidationError("invalid p-value \"\(item)\" in --p: expected numbers between 0 and 1 separated by commas")
             }
-            values.append(value)
+            return value
         }
-        try runStats(format: output.format, text: \AdjustReport.text) {
+    }
+
+    func validate() throws {
+        _ = try pValues()
+        guard alpha > 0, alpha < 1 else {
+            throw ValidationError("invalid alpha \(alpha): expected a number strictly between 0 and 1")
+        }
+    }
+
+    func run() throws {
+        let values = try pValues()
+        try runStats(format: global.format, text: \AdjustReport.text) {
             try adjustReport(values, method: method, alpha: alpha)
         }
     }

@@ -13,16 +13,16 @@ struct StatsAgreementCommand: ParsableCommand {
     @Option(help: "alpha, cohen, fleiss or ac1.")
     var metric: AgreementMetric
 
-    @Option(help: "Level of measurement for alpha: nominal, ordinal, interval (default) or ratio.")
+    @Option(help: "Level of measurement for alpha: nominal, ordinal, interval (default) or ratio; refused by fleiss and ac1.")
     var level: MeasurementLevel?
 
-    @Option(help: "Weights for cohen: none (default), linear or quadratic.")
+    @Option(help: "Weights for cohen: none (default), linear or quadratic; refused by fleiss and ac1.")
     var weights: KappaWeights?
 
     @Option(help: "The ordered scale, e.g. 1,2,3,4,5 (default: the categories the raters used).")
     var categories: String?
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
     var request: AgreementRequest {
         AgreementRequest(metric: metric, level: level, weights: weights, categories: categories.map(commaList))
@@ -33,7 +33,7 @@ struct StatsAgreementCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStats(format: output.format, text: \AgreementReport.text) {
+        try runStats(format: global.format, text: \AgreementReport.text) {
             try agreementReport(readCSV(input), request)
         }
     }

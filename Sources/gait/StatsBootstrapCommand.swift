@@ -22,10 +22,14 @@ struct StatsBootstrapCommand: ParsableCommand {
     @Option(help: "Confidence level.")
     var confidence: Double = 0.95
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        try validateResampling(resamples: resamples, confidence: confidence)
+    }
 
     func run() throws {
-        try runStats(format: output.format, text: \BootstrapReport.text) {
+        try runStats(format: global.format, text: \BootstrapReport.text) {
             try bootstrapReport(readCSV(input), column: column, resamples: resamples, seed: seed, confidence: confidence)
         }
     }

@@ -19,10 +19,14 @@ struct StatsBradleyTerryCommand: ParsableCommand {
     @Option(help: "Confidence level of the bootstrap intervals.")
     var confidence: Double = 0.95
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        try validateResampling(resamples: bootstrap, confidence: confidence)
+    }
 
     func run() throws {
-        try runStats(format: output.format, text: \BradleyTerryReport.text) {
+        try runStats(format: global.format, text: \BradleyTerryReport.text) {
             try bradleyTerryReport(readCSV(input), bootstrap: bootstrap, seed: seed, confidence: confidence)
         }
     }

@@ -13,10 +13,10 @@ struct StatsGroupsCommand: ParsableCommand {
     @Option(help: "The reference group.")
     var reference: String
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        try runStats(format: output.format, text: \GroupsReport.text) {
+        try runStats(format: global.format, text: \GroupsReport.text) {
             try groupsReport(readCSV(input), reference: reference)
         }
     }

@@ -15,10 +15,16 @@ struct StatsIntervalCommand: ParsableCommand {
     @Option(help: "Confidence level.")
     var confidence: Double = 0.95
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        do { _ = try wilsonInterval(successes: successes, trials: trials, confidence: confidence) } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     func run() throws {
-        try runStats(format: output.format, text: { (interval: ConfidenceInterval) in
+        try runStats(format: global.format, text: { (interval: ConfidenceInterval) in
             "\(successes)/\(trials) = \(interval.estimate), \(confidence * 100)% Wilson interval [\(interval.low), \(interval.high)]"
         }) {
             try wilsonInterval(successes: successes, trials: trials, confidence: confidence)

@@ -2,17 +2,6 @@ import ArgumentParser
 import Foundation
 import Statistics
 
-/// How a command prints its result.
-enum StatsOutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
-
-/// The output option of the `gait stats` commands.
-struct StatsOutputOptions: ParsableArguments {
-    @Option(help: "Output format: text or json (JSON goes to stdout).")
-    var format: StatsOutputFormat = .text
-}
-
 extension MeasurementLevel: ExpressibleByArgument {}
 extension KappaWeights: ExpressibleByArgument {}
 extension AgreementMetric: ExpressibleByArgument {}
@@ -22,29 +11,37 @@ extension PValueAdjustment: ExpressibleByArgument {}
 ///
 /// Argument errors from the library become usage errors (exit 64); every other Statistics error is bad
 /// input data: printed as `Error: …` on stderr, exit 65.
-func runStats<Report: Encodable>(format: StatsOutputFormat, text: (Report) -> String,
+func runStats<Report: Encodable>(format: OutputFormat, text: (Report) -> String,
                                  _ body: () throws -> Report) throws {
     let report: Report
     do {
         report = try body()
     } catch let error as StatisticsError {
         if case .invalidArgument = error { throw ValidationError(error.description) }
-        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-        throw ExitCode(65)
+        Terminal.error("Error: \(error)")
+        throw ExitCode(Exit.dataError)
     }
     switch format {
-    case .text:
-        print(text(report))
-    case .json:
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(report)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    case .text: Terminal.out(text(report))
+    case .json: try Terminal.json(report)
+    }
+}
+
+/// Checks the options every resampling command shares, so that a bad value is a usage error of that command.
+func validateResampling(resamples: Int?, confidence: Double? = nil) throws {
+    do {
+        if let resamples { try validateResamples(resamples) }
+        if let confidence { try validateConfidence(confidence) }
+    } catch {
+        throw ValidationError("\(error)")
     }
 }
 
 /// Reads and parses a CSV file; an unreadable file is bad input (exit 65).
 func readCSV(_ path: String) throws -> CSVTable {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw StatisticsError.invalidData("cannot read \(path): no such file")
+    }
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -16,10 +16,14 @@ struct StatsPairedCommand: ParsableCommand {
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 0
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        try validateResampling(resamples: resamples)
+    }
 
     func run() throws {
-        try runStats(format: output.format, text: \PairedReport.text) {
+        try runStats(format: global.format, text: \PairedReport.text) {
             try pairedReport(readCSV(input), resamples: resamples, seed: seed)
         }
     }

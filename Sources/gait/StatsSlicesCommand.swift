@@ -25,7 +25,7 @@ struct StatsSlicesCommand: ParsableCommand {
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 0
 
-    @OptionGroup var output: StatsOutputOptions
+    @OptionGroup var global: GlobalOptions
 
     func parsedScale() throws -> QualityScale {
         let bounds = commaList(scale).compactMap(Double.init)
@@ -37,11 +37,12 @@ struct StatsSlicesCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parsedScale()
+        try validateResampling(resamples: resamples)
     }
 
     func run() throws {
         let quality = try parsedScale()
-        try runStats(format: output.format, text: \SlicesReport.text) {
+        try runStats(format: global.format, text: \SlicesReport.text) {
             try slicesReport(readCSV(input), reference: reference, scale: quality, resamples: resamples, seed: seed)
         }
     }

@@ -41,14 +41,22 @@ import Testing
             #expect(!css.lowercased().contains("@import"))
             let metas = document.elements("meta")
             let policy = metas.first { $0.attribute("http-equiv") == "Content-Security-Policy" }?.attribute("content")
-            #expect(policy == HTMLPage.contentSecurityPolicy)
-            #expect(policy?.hasPrefix("default-src 'none';") == true)
+            // The policy pins the stylesheet and script by hash: nothing else may apply or run.
+            let style = try #require(document.elements("style").first).textContent
+            let script = try #require(document.elements("script").first).textContent
+            #expect(policy == "default-src 'none'; style-src '\(HTMLPage.hashSource(style))'; "
+                + "script-src '\(HTMLPage.hashSource(script))'; form-action 'none'; base-uri 'none'")
+            #expect(policy?.contains("unsafe") == false)
             #expect(metas.contains { $0.attribute("name") == "viewport" })
-            let script = document.elements("script").map(\.textContent).joined()
             #expect(!script.contains("http"))
             #expect(!script.contains("fetch("))
             #expect(!script.contains("XMLHttpRequest"))
         }
+    }
+
+    @Test func hashSourcesAreBase64SHA256() {
+        // The CSP hash-source form of the W3C CSP Level 3 specification, checked against Python's hashlib.
+        #expect(HTMLPage.hashSource("abc") == "sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
     }
 
     @Test func stylesheetSupportsPrintAndPhones() throws {

@@ -99,6 +99,12 @@ func scalars(_ values: [UInt32]) -> String {
         #expect(formatNumber(value) == text)
     }
 
+    @Test(arguments: [(0.05, 1, "0.1"), (-0.04, 1, "0.0"), (-2.5, 1, "-2.5"), (12.3456, 3, "12.346"), (7, 0, "7"),
+                      (0.0005, 3, "0.001"), (1e20, 1, "100000000000000000000.0")])
+    func fixedDecimals(value: Double, decimals: Int, text: String) {
+        #expect(fixed(value, decimals: decimals) == text)
+    }
+
     @Test func datesAreUTC() {
         let date = Date(timeIntervalSince1970: 1_795_000_000.75)
         #expect(xmlDateTime(date) == "2026-11-18T11:06:40Z")

@@ -25,8 +25,7 @@ import Testing
     /// The elements any report may contain; anything else came from content.
     static let allowedElements: Set<String> = [
         "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section", "article",
-        "h1", "h2", "h3", "p", "ul", "li", "dl", "dt", "dd", "div", "span", "strong", "bdi", "br", "details",
-        "summary", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+        "h1", "h2", "h3", "h4", "p", "ul", "li", "dl", "dt", "dd", "div", "span", "strong", "bdi", "br", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
         "svg", "rect", "line", "text", "script",
     ]
 

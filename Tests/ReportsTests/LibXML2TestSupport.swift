@@ -7,6 +7,9 @@ enum LibXML2 {
     /// The fixtures folder of this test target.
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// libxml2 asks threaded programs to initialize it once before use.
+    private static let initialized: Void = { xmlInitParser() }()
+
     /// An element or text of a parsed document.
     final class Node {
         let name: String
@@ -49,6 +52,7 @@ enum LibXML2 {
 
     /// Validates `file` against the schema file at `schema`; returns libxml2's messages (none when valid).
     static func validate(_ file: URL, schema: URL) -> [String] {
+        _ = initialized
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         return withExtendedLifetime(collector) {
@@ -69,6 +73,7 @@ enum LibXML2 {
 
     /// Parses HTML with libxml2's HTML parser (recovering, no network) into a tree rooted at the document.
     static func parseHTML(_ data: Data) throws -> Node {
+        _ = initialized
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
             | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NOBLANKS.rawValue) | Int32(XML_PARSE_HUGE.rawValue)
         let document = data.withUnsafeBytes { bytes -> htmlDocPtr? in
@@ -82,6 +87,7 @@ enum LibXML2 {
 
     /// Parses XML (no network, no entity expansion) into a tree rooted at the document.
     static func parseXML(_ url: URL) throws -> Node {
+        _ = initialized
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         xmlSetStructuredErrorFunc(context, handler)

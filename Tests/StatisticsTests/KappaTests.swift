@@ -25,6 +25,11 @@ import Testing
         #expect(result.undefinedReason == "both raters used a single category, the same one, so the expected agreement is 1")
     }
 
+    @Test func emptyTableIsUndefined() {
+        let result = cohenKappa(table: [[0, 0], [0, 0]])
+        #expect(result.value == nil && result.undefinedReason == "no unit is rated by both raters")
+    }
+
     @Test func errors() {
         #expect(throws: StatisticsError.invalidData("Cohen's κ needs one pair of ratings per unit; the raters have 2 and 1 ratings")) {
             try cohenKappa([0, 1], [0], categoryCount: 2)

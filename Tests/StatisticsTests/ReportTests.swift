@@ -92,15 +92,24 @@ import Testing
         #expect(json.contains(#""units":2"#) && json.contains(#""pairable_units":0"#))
     }
 
+    @Test func levelAndWeightsAreIgnoredWhereTheyDoNotApply() throws {
+        try AgreementRequest(metric: .cohen, level: .nominal).validate()
+        try AgreementRequest(metric: .alpha, level: .ordinal, weights: .linear).validate()
+        let report = try agreementReport(table(Self.krippendorffCSV),
+                                         AgreementRequest(metric: .alpha, level: .nominal, weights: .quadratic))
+        #expect(close(report.value, 0.743421052631579, 1e-12))
+        #expect(report.weights == nil)
+    }
+
     @Test func usageErrors() {
         #expect(throws: StatisticsError.invalidArgument(
             name: "--level", value: "nominal",
-            expected: "no --level with --metric fleiss: only Krippendorff's α (--metric alpha) has a level of measurement")) {
+            expected: "no --level with --metric fleiss: it counts nominal categories (a level belongs to --metric alpha)")) {
             try AgreementRequest(metric: .fleiss, level: .nominal).validate()
         }
         #expect(throws: StatisticsError.invalidArgument(
             name: "--weights", value: "linear",
-            expected: "no --weights with --metric ac1: only Cohen's κ (--metric cohen) is weighted")) {
+            expected: "no --weights with --metric ac1: it counts nominal categories (weights belong to --metric cohen)")) {
             try AgreementRequest(metric: .ac1, weights: .linear).validate()
         }
         #expect(throws: StatisticsError.invalidArgument(name: "--categories", value: "1,2,1",
@@ -238,6 +247,30 @@ import Testing
 }
 
 @Suite struct ReportSourceTests {
+    @Test func aHeaderWithoutRowsIsRefused() {
+        let message = StatisticsError.csv(source: "in.csv", line: 1, message: "the file has a header but no rows")
+        #expect(throws: message) { try pairedReport(table("x,y\n")) }
+        #expect(throws: message) { try bradleyTerryReport(table("a,b,outcome\n")) }
+        #expect(throws: message) { try groupsReport(table("group,prediction,label\n"), reference: "A") }
+        #expect(throws: message) {
+            try slicesReport(table("slice,value\n"), reference: "A", scale: QualityScale(minimum: 1, maximum: 5, passThreshold: 4))
+        }
+    }
+
+    @Test func resamplingOptionsAreChecked() {
+        #expect(throws: StatisticsError.invalidArgument(name: "resamples", value: "-3", expected: "at least 1")) {
+            try validateResamples(-3)
+        }
+        #expect(throws: StatisticsError.invalidArgument(name: "confidence", value: "0",
+                                                        expected: "a number strictly between 0 and 1, e.g. 0.95")) {
+            try validateConfidence(0)
+        }
+        #expect(throws: StatisticsError.invalidArgument(name: "confidence", value: "2",
+                                                        expected: "a number strictly between 0 and 1, e.g. 0.95")) {
+            try bradleyTerryIntervals([PairwiseComparison(a: "x", b: "y", outcome: .tie)], resamples: 10, confidence: 2)
+        }
+    }
+
     @Test func dataErrorsWithoutALineNameTheFile() {
         #expect(throws: StatisticsError.invalidData("g.csv: reference group \"Z\" has no rows; the groups are \"A\"")) {
             try groupsReport(table("group,prediction,label\nA,1,1\n", source: "g.csv"), reference: "Z")

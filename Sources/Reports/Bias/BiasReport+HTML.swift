@@ -86,7 +86,8 @@ extension BiasReport {
         try html.element("section") {
             try html.element("h2", text: "Counterfactual pairs")
             if let summary = counterfactualSummary {
-                try html.element("p", text: "\(summary.pairs) pairs rated on both sides. Mean quality difference "
+                let pairs = summary.pairs == 1 ? "1 pair" : "\(summary.pairs) pairs"
+                try html.element("p", text: "\(pairs) rated on both sides. Mean quality difference "
                     + "(second − first): \(formatNumber(summary.meanDifference.value))"
                     + (summary.meanDifference.interval.map {
                         " (interval \(formatNumber($0.lower))–\(formatNumber($0.upper)))" } ?? "")

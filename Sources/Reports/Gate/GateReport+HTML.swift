@@ -138,28 +138,25 @@ extension GateReport {
                         try html.cell(run.model)
                         try html.cell(run.backend)
                         try html.element("td", text: run.stage?.rawValue ?? "—")
-                        try html.countCell(run.candidates)
-                        try html.countCell(run.promptTokens)
-                        try html.countCell(run.generatedTokens)
-                        try html.numberCell(run.cpuSeconds)
-                        try html.numberCell(run.wallSeconds)
-                        try html.numberCell(run.tokensPerSecond)
+                        try costCells(RunTotals(run), html)
                     }
                 }
             }, footer: {
                 try html.row {
                     try html.element("td", text: "Total (\(total.runs) runs)")
-                    try html.element("td", text: "")
-                    try html.element("td", text: "")
-                    try html.element("td", text: "")
-                    try html.countCell(total.candidates)
-                    try html.countCell(total.promptTokens)
-                    try html.countCell(total.generatedTokens)
-                    try html.numberCell(total.cpuSeconds)
-                    try html.numberCell(total.wallSeconds)
-                    try html.numberCell(total.tokensPerSecond)
+                    for _ in 0..<3 { try html.element("td", text: "") }
+                    try costCells(total, html)
                 }
             })
         }
+    }
+
+    private func costCells(_ costs: RunTotals, _ html: HTMLWriter) throws {
+        try html.countCell(costs.candidates)
+        try html.countCell(costs.promptTokens)
+        try html.countCell(costs.generatedTokens)
+        try html.numberCell(costs.cpuSeconds)
+        try html.numberCell(costs.wallSeconds)
+        try html.numberCell(costs.tokensPerSecond)
     }
 }

@@ -24,16 +24,12 @@ extension GateReport {
                             try xml.attribute("model", run.model)
                             try xml.attribute("backend", run.backend)
                             try xml.attribute("stage", run.stage?.rawValue)
-                            try costs(candidates: run.candidates, promptTokens: run.promptTokens,
-                                      generatedTokens: run.generatedTokens, cpuSeconds: run.cpuSeconds,
-                                      wallSeconds: run.wallSeconds, tokensPerSecond: run.tokensPerSecond, to: xml)
+                            try costs(RunTotals(run), to: xml)
                         }
                     }
                     try xml.element("total") {
                         try xml.attribute("runs", total.runs)
-                        try costs(candidates: total.candidates, promptTokens: total.promptTokens,
-                                  generatedTokens: total.generatedTokens, cpuSeconds: total.cpuSeconds,
-                                  wallSeconds: total.wallSeconds, tokensPerSecond: total.tokensPerSecond, to: xml)
+                        try costs(total, to: xml)
                     }
                 }
             }
@@ -99,18 +95,17 @@ extension GateReport {
         }
     }
 
-    private func costs(candidates: Int, promptTokens: Int, generatedTokens: Int, cpuSeconds: Double,
-                       wallSeconds: Double, tokensPerSecond: Double?, to xml: XMLStreamWriter) throws {
-        try xml.attribute("candidates", candidates)
-        try xml.attribute("prompt-tokens", promptTokens)
-        try xml.attribute("generated-tokens", generatedTokens)
-        try xml.attribute("cpu-seconds", cpuSeconds)
-        try xml.attribute("wall-seconds", wallSeconds)
-        try xml.attribute("tokens-per-second", tokensPerSecond)
+    private func costs(_ costs: RunTotals, to xml: XMLStreamWriter) throws {
+        try xml.attribute("candidates", costs.candidates)
+        try xml.attribute("prompt-tokens", costs.promptTokens)
+        try xml.attribute("generated-tokens", costs.generatedTokens)
+        try xml.attribute("cpu-seconds", costs.cpuSeconds)
+        try xml.attribute("wall-seconds", costs.wallSeconds)
+        try xml.attribute("tokens-per-second", costs.tokensPerSecond)
     }
 }
 
-/// Run costs summed while the runs stream past.
+/// Run costs summed while the runs stream past (or the costs of one run).
 struct RunTotals {
     var runs = 0
     var candidates = 0
@@ -118,6 +113,13 @@ struct RunTotals {
     var generatedTokens = 0
     var cpuSeconds = 0.0
     var wallSeconds = 0.0
+
+    init() {}
+
+    /// The costs of one run.
+    init(_ run: GateReport.RunCost) {
+        add(run)
+    }
 
     mutating func add(_ run: GateReport.RunCost) {
         runs += 1

@@ -1,14 +1,27 @@
+import Foundation
+import Kernels
+
 /// The frame every HTML report shares: head with the inlined stylesheet and a content security policy
 /// that forbids loading anything, the report's header, its sections, and the table-sorting script.
 enum HTMLPage {
     /// The stylesheet compiled in from `reports/report.css`.
     static let stylesheetPath = "reports/report.css"
 
-    /// A policy that blocks every network load, form, frame and plugin; only the inline stylesheet and
-    /// the inline sorting script may run.
-    static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-        + "img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+    /// A policy that blocks every network load, form, frame and plugin, and lets the browser apply only
+    /// the exact stylesheet and run only the exact script written here (by their SHA-256 hashes): even
+    /// markup that slipped past escaping could neither load nor run anything.
+    static func contentSecurityPolicy(style: String, script: String) -> String {
+        "default-src 'none'; style-src '\(hashSource(style))'; script-src '\(hashSource(script))'; "
+            + "form-action 'none'; base-uri 'none'"
+    }
+
+    /// A CSP hash source (`sha256-` and the base64 of the digest) for an inline element's text.
+    static func hashSource(_ text: String) -> String {
+        "sha256-" + Data(SHA256.hash(Data(text.utf8))).base64EncodedString()
+    }
+
+    /// The text of the `style` element: the stylesheet after a line break.
+    static func styleText(_ css: String) -> String { "\n" + css }
 
     /// Writes a complete page: `body` writes the sections inside `main`.
     static func write(_ header: ReportHeader, kind: String, to html: HTMLWriter,
@@ -21,7 +34,8 @@ enum HTMLPage {
             try html.element("head") {
                 try html.void("meta", [HTMLAttribute("charset", "utf-8")])
                 try html.void("meta", [HTMLAttribute("http-equiv", "Content-Security-Policy"),
-                                       HTMLAttribute("content", contentSecurityPolicy)])
+                                       HTMLAttribute("content", contentSecurityPolicy(style: styleText(css),
+                                                                                       script: sortScript))])
                 try html.void("meta", [HTMLAttribute("name", "viewport"),
                                        HTMLAttribute("content", "width=device-width, initial-scale=1")])
                 try html.void("meta", [HTMLAttribute("name", "referrer"), HTMLAttribute("content", "no-referrer")])

@@ -118,14 +118,27 @@ extension HTMLWriter {
                             HTMLAttribute("viewBox", "0 0 \(coordinate(width)) \(coordinate(height))")], body)
     }
 
+    /// Colours as presentation attributes too, for renderers that do not apply the page's CSS to SVG
+    /// (the stylesheet's rules take precedence where they apply).
+    private static let paint: [String: [HTMLAttribute]] = [
+        "bar": [HTMLAttribute("fill", "#3b6ea8")],
+        "band": [HTMLAttribute("fill", "#dcefdc")],
+        "whisker": [HTMLAttribute("stroke", "#1d2329"), HTMLAttribute("stroke-width", "1.5")],
+        "parity": [HTMLAttribute("stroke", "#b3261e"), HTMLAttribute("stroke-width", "1.5"),
+                   HTMLAttribute("stroke-dasharray", "4 3")],
+        "threshold": [HTMLAttribute("stroke", "#b3261e"), HTMLAttribute("stroke-width", "1.5"),
+                      HTMLAttribute("stroke-dasharray", "4 3")],
+        "axis": [HTMLAttribute("stroke", "#5c6670"), HTMLAttribute("stroke-width", "1")],
+    ]
+
     private func rect(x: Double, y: Double, width: Double, height: Double, class className: String) throws {
-        try element("rect", [HTMLAttribute("class", className), HTMLAttribute("x", coordinate(x)),
+        try element("rect", (Self.paint[className] ?? []) + [HTMLAttribute("class", className), HTMLAttribute("x", coordinate(x)),
                              HTMLAttribute("y", coordinate(y)), HTMLAttribute("width", coordinate(width)),
                              HTMLAttribute("height", coordinate(height))]) {}
     }
 
     private func line(x1: Double, y1: Double, x2: Double, y2: Double, class className: String) throws {
-        try element("line", [HTMLAttribute("class", className), HTMLAttribute("x1", coordinate(x1)),
+        try element("line", (Self.paint[className] ?? []) + [HTMLAttribute("class", className), HTMLAttribute("x1", coordinate(x1)),
                              HTMLAttribute("y1", coordinate(y1)), HTMLAttribute("x2", coordinate(x2)),
                              HTMLAttribute("y2", coordinate(y2))]) {}
     }
@@ -136,7 +149,7 @@ extension HTMLWriter {
     }
 
     private func coordinate(_ value: Double) -> String {
-        String(format: "%.1f", value.isFinite ? value : 0)
+        fixed(value.isFinite ? value : 0, decimals: 1)
     }
 
     /// Chart labels are cut to fit; the tables beside the charts show the whole text.

@@ -74,21 +74,17 @@ extension SessionReport {
                 try html.intervalChart(gold, style: .init(domain: 0...1, percent: true),
                                        caption: "Accuracy on gold items, with intervals")
             }
+            try html.element("h3", text: "Time per item by rater")
             for rater in raters where !rater.timePerItem.bins.isEmpty {
-                try html.element("details") {
-                    try html.element("summary") {
-                        try html.text("Time per item: ")
-                        try html.element("bdi", text: rater.name)
-                    }
-                    try html.histogram(rater.timePerItem,
-                                       caption: "Time per rated item of \(rater.name) (\(rater.timePerItem.total) ratings)")
-                    if let agreement = rater.agreement {
-                        try html.element("p", text: "Agreement measured with \(agreement.metric) on "
-                            + "\(agreement.sharedItems) items shared with other raters.")
-                    }
-                    if let gold = rater.gold {
-                        try html.element("p", text: "\(gold.correct) of \(gold.items) gold items answered as expected.")
-                    }
+                try html.element("h4") { try html.element("bdi", text: rater.name) }
+                try html.histogram(rater.timePerItem,
+                                   caption: "Time per rated item of \(rater.name) (\(rater.timePerItem.total) ratings)")
+                if let agreement = rater.agreement {
+                    try html.element("p", text: "Agreement measured with \(agreement.metric) on "
+                        + "\(agreement.sharedItems) items shared with other raters.")
+                }
+                if let gold = rater.gold {
+                    try html.element("p", text: "\(gold.correct) of \(gold.items) gold items answered as expected.")
                 }
             }
         }

@@ -25,6 +25,7 @@ public struct ReportValidation: Sendable, Hashable {
 ///   ``ReportError/notWellFormed(path:issue:)`` when no root element can be read,
 ///   ``ReportError/unknownDocument(path:root:namespace:)`` when the root is not a Gait report.
 public func validate(fileAt url: URL) throws -> ReportValidation {
+    LibXML2Setup.ensure()
     let path = url.path
     guard FileManager.default.isReadableFile(atPath: path) else {
         let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"

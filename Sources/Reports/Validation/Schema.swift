@@ -10,6 +10,7 @@ final class Schema {
     ///
     /// - Throws: ``ReportError/missingResource(_:)`` or ``ReportError/invalidSchema(name:issues:)``.
     init(embedded path: String) throws {
+        LibXML2Setup.ensure()
         guard let data = EmbeddedResources.data(path) else { throw ReportError.missingResource(path) }
         let errors = LibXMLErrors()
         let parsed: xmlSchemaPtr? = errors.capture {

@@ -58,7 +58,7 @@ final class HTMLWriter {
         guard !css.lowercased().contains("</style") else {
             throw ReportError.unsafeConstant(name: name, reason: "it contains </style")
         }
-        try sink.write("<style>\n\(css)</style>")
+        try sink.write("<style>\(HTMLPage.styleText(css))</style>")
     }
 
     /// Writes the module's own script in a `script` element.
@@ -87,34 +87,66 @@ final class HTMLWriter {
     }
 
     /// The text escaped for HTML and neutralised (see the type's documentation).
+    ///
+    /// Text without anything to change is returned as it is; otherwise unchanged runs are copied whole.
     static func neutralised(_ text: String, inAttribute: Bool) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.contains(where: needsReplacement) else { return text }
         var result = ""
-        result.reserveCapacity(text.utf8.count)
+        result.reserveCapacity(text.utf8.count + 16)
+        var runStart = scalars.startIndex
+        var index = scalars.startIndex
         var previousWasCarriageReturn = false
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            defer { previousWasCarriageReturn = value == 0x0D }
-            switch value {
-            case 0x26: result += "&amp;"
-            case 0x3C: result += "&lt;"
-            case 0x3E: result += "&gt;"
-            case 0x22: result += "&quot;"
-            case 0x27: result += "&#39;"
-            case 0x09: result += inAttribute ? " " : "\t"
-            case 0x0A:
-                if !previousWasCarriageReturn { result += inAttribute ? " " : "\n" }
-            case 0x0D: result += inAttribute ? " " : "\n"
-            case 0x00...0x1F: result.unicodeScalars.append(Unicode.Scalar(0x2400 + value) ?? "\u{FFFD}")
-            case 0x7F: result += "\u{2421}"
-            case 0x80...0x9F, 0xFDD0...0xFDEF: result += "\u{FFFD}"
-            case _ where value & 0xFFFE == 0xFFFE: result += "\u{FFFD}"
-            case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
-                let marker = "[U+" + String(value, radix: 16, uppercase: true) + "]"
-                result += inAttribute ? marker : "<span class=\"ctl\">\(marker)</span>"
-            default: result.unicodeScalars.append(scalar)
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            guard needsReplacement(scalar) else {
+                previousWasCarriageReturn = false
+                index = next
+                continue
             }
+            result.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+            result += replacement(for: scalar, inAttribute: inAttribute, afterCarriageReturn: previousWasCarriageReturn)
+            previousWasCarriageReturn = scalar.value == 0x0D
+            index = next
+            runStart = next
         }
+        result.unicodeScalars.append(contentsOf: scalars[runStart..<scalars.endIndex])
         return result
+    }
+
+    /// Whether a character must be escaped or neutralised.
+    private static func needsReplacement(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 {
+            return value < 0x20 || value == 0x7F || value == 0x26 || value == 0x3C || value == 0x3E
+                || value == 0x22 || value == 0x27
+        }
+        switch value {
+        case 0x80...0x9F, 0xFDD0...0xFDEF, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return value & 0xFFFE == 0xFFFE
+        }
+    }
+
+    /// What replaces a character for which ``needsReplacement(_:)`` holds.
+    private static func replacement(for scalar: Unicode.Scalar, inAttribute: Bool, afterCarriageReturn: Bool) -> String {
+        let value = scalar.value
+        switch value {
+        case 0x26: return "&amp;"
+        case 0x3C: return "&lt;"
+        case 0x3E: return "&gt;"
+        case 0x22: return "&quot;"
+        case 0x27: return "&#39;"
+        case 0x09: return inAttribute ? " " : "\t"
+        case 0x0A: return afterCarriageReturn ? "" : (inAttribute ? " " : "\n")
+        case 0x0D: return inAttribute ? " " : "\n"
+        case 0x00...0x1F: return String(Unicode.Scalar(0x2400 + value) ?? "\u{FFFD}")
+        case 0x7F: return "\u{2421}"
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
+            let marker = "[U+" + String(value, radix: 16, uppercase: true) + "]"
+            return inAttribute ? marker : "<span class=\"ctl\">\(marker)</span>"
+        default: return "\u{FFFD}"
+        }
     }
 }
 

@@ -11,6 +11,7 @@ final class XMLStreamWriter {
 
     /// Opens `path` for writing (truncating it) and writes the XML declaration.
     init(path: String) throws {
+        LibXML2Setup.ensure()
         guard let writer = xmlNewTextWriterFilename(path, 0) else {
             throw ReportError.cannotWrite(path: path, reason: "libxml2 could not open the file for writing")
         }

@@ -74,9 +74,16 @@ public func cohenKappa(_ first: [Int], _ second: [Int], categoryCount: Int,
 }
 
 /// Cohen's κ from a K × K contingency table (rows: first rater, columns: second rater, in scale order).
+///
+/// The table must be square (a programmer error otherwise); an empty or all-zero table has no κ.
 public func cohenKappa(table: [[Double]], weights: KappaWeights = .none) -> KappaResult {
     let count = table.count
+    precondition(table.allSatisfy { $0.count == count }, "a Cohen's κ table must be square")
     let total = table.reduce(0) { $0 + $1.reduce(0, +) }
+    guard total > 0 else {
+        return KappaResult(value: nil, undefinedReason: "no unit is rated by both raters", observedAgreement: 0,
+                           expectedAgreement: 0, units: 0)
+    }
     var rows = [Double](repeating: 0, count: count)
     var columns = [Double](repeating: 0, count: count)
     for i in 0..<count {

@@ -13,9 +13,7 @@
 public func bootstrapMeanInterval(items: [[Double]], resamples: Int = 10_000, seed: UInt64 = 0,
                                   confidence: Double = 0.95) throws -> ConfidenceInterval {
     try validateConfidence(confidence)
-    guard resamples >= 1 else {
-        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
-    }
+    try validateResamples(resamples)
     guard !items.isEmpty else { throw StatisticsError.emptyInput("the bootstrap needs at least one value; there is none") }
     if let empty = items.firstIndex(where: { $0.isEmpty }) {
         throw StatisticsError.invalidData("item \(empty + 1) has no value")

@@ -18,16 +18,15 @@ public let signFlipExactLimit = 20
 /// difference; the two-sided p-value is the share of sign assignments whose |mean| is at least the
 /// observed |mean| (Fisher 1935, *The Design of Experiments*, §21; Good, *Permutation, Parametric and
 /// Bootstrap Tests of Hypotheses*, 3rd ed., §3.6.1). Zero differences cannot change sign and are left as
-/// they are. With m ≤ 20 non-zero differences all 2^m assignments are enumerated and p = hits/2^m. Above that, `resamples` random assignments (from
-/// ``SeededGenerator`` with `seed`) give p = (hits + 1)/(resamples + 1) (Phipson and Smyth 2010,
-/// "Permutation p-values should never be zero"). "At least" allows a relative tolerance of 100 ulps, as
-/// SciPy's `permutation_test` does, so that sums computed in another order still count as ties.
+/// they are. With m ≤ 20 non-zero differences all 2^m assignments are enumerated and p = hits/2^m.
+/// Above that, `resamples` random assignments (from ``SeededGenerator`` with `seed`) give
+/// p = (hits + 1)/(resamples + 1) (Phipson and Smyth 2010, "Permutation p-values should never be zero").
+/// "At least" allows a relative tolerance of 100 ulps, as SciPy's `permutation_test` does, so that sums
+/// computed in another order still count as ties.
 ///
 /// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)`` when resamples < 1.
 public func signFlipTest(differences: [Double], resamples: Int = 10_000, seed: UInt64 = 0) throws -> SignFlipResult {
-    guard resamples >= 1 else {
-        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
-    }
+    try validateResamples(resamples)
     let nonZero = differences.filter { $0 != 0 }
     let observed = abs(nonZero.reduce(0, +))
     let threshold = observed - observed * 100 * Double.ulpOfOne

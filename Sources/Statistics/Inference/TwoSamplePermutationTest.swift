@@ -28,9 +28,7 @@ public func twoSamplePermutationTest(_ x: [Double], _ y: [Double], resamples: In
         throw StatisticsError.emptyInput(
             "the permutation test needs two non-empty samples; they have \(x.count) and \(y.count) values")
     }
-    guard resamples >= 1 else {
-        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
-    }
+    try validateResamples(resamples)
     let pooled = x + y
     let n1 = x.count, n = pooled.count
     let total = pooled.reduce(0, +)

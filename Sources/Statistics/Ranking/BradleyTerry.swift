@@ -237,9 +237,7 @@ public struct BradleyTerryIntervals: Sendable, Equatable {
 public func bradleyTerryIntervals(_ comparisons: [PairwiseComparison], resamples: Int, seed: UInt64 = 0,
                                   confidence: Double = 0.95) throws -> BradleyTerryIntervals {
     try validateConfidence(confidence)
-    guard resamples >= 1 else {
-        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
-    }
+    try validateResamples(resamples)
     let fit = try bradleyTerry(comparisons)
     var generator = SeededGenerator(seed: seed)
     var samples = [[Double]](repeating: [], count: fit.items.count)

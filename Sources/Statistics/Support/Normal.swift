@@ -78,9 +78,20 @@ public func interpolatedQuantile(sorted values: [Double], _ q: Double) -> Double
 }
 
 /// Rejects a confidence level outside (0, 1).
-func validateConfidence(_ confidence: Double) throws {
+///
+/// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)``.
+public func validateConfidence(_ confidence: Double) throws {
     guard confidence > 0, confidence < 1 else {
         throw StatisticsError.invalidArgument(name: "confidence", value: formatted(confidence),
                                               expected: "a number strictly between 0 and 1, e.g. 0.95")
+    }
+}
+
+/// Rejects a number of resamples below 1.
+///
+/// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)``.
+public func validateResamples(_ resamples: Int) throws {
+    guard resamples >= 1 else {
+        throw StatisticsError.invalidArgument(name: "resamples", value: String(resamples), expected: "at least 1")
     }
 }

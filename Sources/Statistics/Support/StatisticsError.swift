@@ -12,6 +12,7 @@ public enum StatisticsError: Error, Equatable, Sendable, CustomStringConvertible
     /// A CSV file is malformed or one of its fields is unusable; `line` is 1-based, counting the header.
     case csv(source: String, line: Int, message: String)
 
+    /// The message: what failed, the offending value and where.
     public var description: String {
         switch self {
         case let .invalidArgument(name, value, expected):

@@ -14,9 +14,9 @@ public enum AgreementMetric: String, Sendable, CaseIterable, Codable {
 public struct AgreementRequest: Sendable, Equatable {
     /// The coefficient.
     public var metric: AgreementMetric
-    /// The level of measurement (α only; default interval, as the `krippendorff` package).
+    /// The level of measurement (α only, ignored by Cohen's κ; default interval, as the `krippendorff` package).
     public var level: MeasurementLevel?
-    /// The weights (Cohen's κ only; default none).
+    /// The weights (Cohen's κ only, ignored by α; default none).
     public var weights: KappaWeights?
     /// A declared, ordered scale of categories; otherwise the categories the raters used.
     public var categories: [String]?
@@ -30,19 +30,22 @@ public struct AgreementRequest: Sendable, Equatable {
         self.categories = categories
     }
 
-    /// Refuses options that mean nothing for the metric.
+    /// Refuses options that mean nothing for the metric: a level or weights with Fleiss' κ or AC1, which
+    /// count nominal categories. (Cohen's κ ignores a level, since its weights say how categories differ, and
+    /// α ignores weights, since its level does; scripts that pass both to every metric keep working.)
     ///
     /// - Throws: ``StatisticsError/invalidArgument(name:value:expected:)``.
     public func validate() throws {
-        if let level, metric != .alpha {
+        let nominalOnly = metric == .fleiss || metric == .ac1
+        if let level, nominalOnly {
             throw StatisticsError.invalidArgument(
                 name: "--level", value: level.rawValue,
-                expected: "no --level with --metric \(metric.rawValue): only Krippendorff's α (--metric alpha) has a level of measurement")
+                expected: "no --level with --metric \(metric.rawValue): it counts nominal categories (a level belongs to --metric alpha)")
         }
-        if let weights, metric != .cohen {
+        if let weights, nominalOnly {
             throw StatisticsError.invalidArgument(
                 name: "--weights", value: weights.rawValue,
-                expected: "no --weights with --metric \(metric.rawValue): only Cohen's κ (--metric cohen) is weighted")
+                expected: "no --weights with --metric \(metric.rawValue): it counts nominal categories (weights belong to --metric cohen)")
         }
         if let categories {
             if categories.isEmpty || categories.contains(where: \.isEmpty) {
@@ -95,6 +98,7 @@ public struct AgreementReport: Sendable, Equatable, Encodable {
         case perCategory = "per_category"
     }
 
+    /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(metric, forKey: .metric)
@@ -158,8 +162,9 @@ private func agreement(_ table: CSVTable, _ request: AgreementRequest) throws ->
     let declared = request.categories.map(CategoryScale.init(labels:))
     func position(_ rating: RatingsTable.Rating, in scale: CategoryScale) throws -> Int {
         guard let p = scale.position(of: rating.value) else {
-            throw table.error(rating.record,
-                              "value \"\(rating.value)\" is not one of the categories \(scale.labels.joined(separator: ","))")
+            throw StatisticsError.csv(
+                source: table.source, line: rating.line,
+                message: "value \"\(rating.value)\" is not one of the categories \(scale.labels.joined(separator: ","))")
         }
         return p
     }
@@ -167,11 +172,12 @@ private func agreement(_ table: CSVTable, _ request: AgreementRequest) throws ->
     case .alpha:
         let level = request.level ?? .interval
         report.level = level
-        var byUnit = [[Double]](repeating: [], count: data.units.count)
-        for (rating, value) in zip(data.ratings, try alphaValues(data, level: level, declared: declared, table: table)) {
-            byUnit[rating.unit].append(value)
+        let values = try alphaValues(data, level: level, declared: declared, table: table)
+        var reliability = ReliabilityData()
+        for u in 0..<data.units.count {
+            reliability.appendUnit(data.byUnit[data.unitStarts[u]..<data.unitStarts[u + 1]].lazy.map { values[$0] })
         }
-        let result = try krippendorffAlpha(ReliabilityData(units: byUnit), level: level)
+        let result = try krippendorffAlpha(reliability, level: level)
         report.value = result.value
         report.reason = result.undefinedReason
         report.pairableUnits = result.pairableUnits
@@ -235,8 +241,9 @@ private func scaleFor(_ data: RatingsTable, declared: CategoryScale?, needsOrder
     if let declared { return declared }
     let (scale, ordered) = CategoryScale.observed(data.ratings.map(\.value))
     if needsOrder, !ordered, let label = data.ratings.first(where: { Double($0.value) == nil }) {
-        throw table.error(label.record,
-                          "value \"\(label.value)\" is not a number, so \(what) cannot order the categories; give them in order with --categories")
+        throw StatisticsError.csv(
+                source: table.source, line: label.line,
+                message: "value \"\(label.value)\" is not a number, so \(what) cannot order the categories; give them in order with --categories")
     }
     return scale
 }
@@ -249,8 +256,9 @@ private func alphaValues(_ data: RatingsTable, level: MeasurementLevel, declared
     if let declared {
         return try data.ratings.map { rating in
             guard let p = declared.position(of: rating.value) else {
-                throw table.error(rating.record,
-                                  "value \"\(rating.value)\" is not one of the categories \(declared.labels.joined(separator: ","))")
+                throw StatisticsError.csv(
+                source: table.source, line: rating.line,
+                message: "value \"\(rating.value)\" is not one of the categories \(declared.labels.joined(separator: ","))")
             }
             if level == .interval || level == .ratio, let number = Double(rating.value) { return number }
             return Double(p)
@@ -265,7 +273,7 @@ private func alphaValues(_ data: RatingsTable, level: MeasurementLevel, declared
             let hint = level == .ordinal
                 ? "ordinal α orders numbers; give --categories to order labels"
                 : "the \(level.rawValue) level needs numbers"
-            throw table.error(rating.record, "value \"\(rating.value)\" is not a number; \(hint)")
+            throw StatisticsError.csv(source: table.source, line: rating.line, message: "value \"\(rating.value)\" is not a number; \(hint)")
         }
         return number
     }

@@ -11,6 +11,7 @@ public struct BradleyTerryReport: Sendable, Equatable, Encodable {
         /// Bootstrap upper bound on the θ scale; `nil` without a bootstrap.
         public var high: Double?
 
+        /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(theta, forKey: .theta)

@@ -13,6 +13,7 @@ public struct PairedReport: Sendable, Equatable, Encodable {
 
         enum CodingKeys: String, CodingKey { case wPlus = "w_plus", wMinus = "w_minus", z, p }
 
+        /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(wPlus, forKey: .wPlus)
@@ -42,6 +43,7 @@ public struct PairedReport: Sendable, Equatable, Encodable {
         case wilcoxonExactP = "wilcoxon_exact_p", signFlipP = "sign_flip_p", signFlipExact = "sign_flip_exact"
     }
 
+    /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(n, forKey: .n)

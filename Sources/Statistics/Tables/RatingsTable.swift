@@ -4,12 +4,17 @@ struct RatingsTable {
         var unit: Int
         var rater: Int
         var value: String
-        var record: CSVTable.Record
+        /// The CSV line the rating is on.
+        var line: Int
     }
 
     var units: [String] = []
     var raters: [String] = []
     var ratings: [Rating] = []
+    /// `ratings[byUnit[unitStarts[u]..<unitStarts[u + 1]]]` are the ratings of unit `u`, in file order.
+    var byUnit: [Int] = []
+    /// Where each unit's ratings begin in ``byUnit``; `units.count + 1` entries.
+    var unitStarts: [Int] = []
 
     /// Reads the table; an empty value is a missing rating and skipped, like an absent row.
     ///
@@ -21,12 +26,14 @@ struct RatingsTable {
         let valueColumn = try table.column("value")
         var unitIndex: [String: Int] = [:]
         var raterIndex: [String: Int] = [:]
-        var firstLine: [Int: [Int: Int]] = [:]
+        ratings.reserveCapacity(table.records.count)
+        unitIndex.reserveCapacity(table.records.count)
         for record in table.records {
             let unitName = record.fields[unitColumn], raterName = record.fields[raterColumn]
             guard !unitName.isEmpty else { throw table.error(record, "the unit is empty") }
             guard !raterName.isEmpty else { throw table.error(record, "the rater is empty") }
-            let unit = unitIndex[unitName] ?? {
+            // Files usually list a unit's ratings together: reuse the previous row's unit without hashing.
+            let unit = units.last == unitName ? units.count - 1 : unitIndex[unitName] ?? {
                 units.append(unitName)
                 unitIndex[unitName] = units.count - 1
                 return units.count - 1
@@ -38,11 +45,35 @@ struct RatingsTable {
             }()
             let value = record.fields[valueColumn]
             guard !value.isEmpty else { continue }
-            if let earlier = firstLine[unit]?[rater] {
-                throw table.error(record, "rater \"\(raterName)\" rates unit \"\(unitName)\" a second time (first on line \(earlier))")
+            ratings.append(Rating(unit: unit, rater: rater, value: value, line: record.line))
+        }
+        // Group by unit with a counting sort (linear, no hashing), then look for a rater twice in a unit.
+        unitStarts = [Int](repeating: 0, count: units.count + 1)
+        for rating in ratings { unitStarts[rating.unit + 1] += 1 }
+        for u in 0..<units.count { unitStarts[u + 1] += unitStarts[u] }
+        var next = unitStarts
+        byUnit = [Int](repeating: 0, count: ratings.count)
+        for (i, rating) in ratings.enumerated() {
+            byUnit[next[rating.unit]] = i
+            next[rating.unit] += 1
+        }
+        var duplicate: (first: Rating, second: Rating)?
+        var seenAt = [Int](repeating: -1, count: raters.count)
+        for u in 0..<units.count {
+            let group = byUnit[unitStarts[u]..<unitStarts[u + 1]]
+            for i in group {
+                let rater = ratings[i].rater
+                if seenAt[rater] >= 0, duplicate.map({ ratings[i].line < $0.second.line }) ?? true {
+                    duplicate = (ratings[seenAt[rater]], ratings[i])
+                }
+                seenAt[rater] = i
             }
-            firstLine[unit, default: [:]][rater] = record.line
-            ratings.append(Rating(unit: unit, rater: rater, value: value, record: record))
+            for i in group { seenAt[ratings[i].rater] = -1 }
+        }
+        if let (first, second) = duplicate {
+            throw StatisticsError.csv(
+                source: table.source, line: second.line,
+                message: "rater \"\(raters[second.rater])\" rates unit \"\(units[second.unit])\" a second time (first on line \(first.line))")
         }
     }
 }

@@ -12,6 +12,7 @@ public struct SlicesReport: Sendable, Equatable, Encodable {
             case reference
         }
 
+        /// Encodes with snake_case keys, writing `null` for an absent value rather than leaving the key out.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(comparison.n, forKey: .n)

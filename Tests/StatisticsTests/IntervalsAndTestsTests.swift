@@ -247,6 +247,24 @@ import Testing
         for (a, e) in zip(adjusted, expected) { #expect(close(a, e, 1e-15)) }
     }
 
+    /// Benjamini and Hochberg (1995), §4: fifteen p-values from a trial; at q = 0.05 the step-up procedure
+    /// rejects the four smallest, Bonferroni-type procedures three. Adjusted values from statsmodels 0.15.
+    @Test func benjaminiHochberg1995Example() throws {
+        let p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,
+                 0.6528, 0.7590, 1.000]
+        let bh = try adjustReport(p, method: .bh)
+        #expect(bh.reject.filter { $0 }.count == 4)
+        for (a, e) in zip(bh.adjusted, [0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.06385714285714286]) {
+            #expect(close(a, e, 1e-15))
+        }
+        #expect(try adjustReport(p, method: .holm).reject.filter { $0 }.count == 3)
+        #expect(try adjustReport(p, method: .bonferroni).reject.filter { $0 }.count == 3)
+        let holm = try adjustPValues(p, method: .holm)
+        for (a, e) in zip(holm, [0.0015, 0.0056, 0.0247, 0.11399999999999999, 0.2211, 0.27799999999999997]) {
+            #expect(close(a, e, 1e-15))
+        }
+    }
+
     @Test func holmIsNeverBelowBenjaminiHochberg() throws {
         var generator = SeededGenerator(seed: 9)
         for _ in 0..<200 {

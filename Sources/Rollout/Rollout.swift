@@ -1,1 +1,0 @@
-// The Rollout module; see DESIGN.md for what belongs here.
