@@ -6,7 +6,8 @@
 # Usage: scripts/check-tune-export.sh EXPORT_DIR [--no-axolotl]
 # The packages go into a virtual environment: $GAIT_TUNE_VENV (default: .build/tune-check-venv).
 # With GAIT_TUNE_MODEL_DIR set to a local Hugging Face model folder (the base model, or a compatible one),
-# each TRL config also trains for one step on CPU, overriding only the model path, output folder and steps.
+# each TRL config also trains for one step on CPU, and Axolotl preprocesses each of its configs (tokenizing
+# every row with the model's chat template), overriding only the model path, output folders and steps.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -134,6 +135,15 @@ if os.environ.get("GAIT_WITH_AXOLOTL") == "1":
                 if not row["prompt"].startswith("<|im_start|>system\n"):
                     raise ValueError("the system message was dropped")
         check("axolotl kto chatml.prompt_pairs", body)
+    if model_dir:
+        import subprocess, tempfile
+        for path in sorted(glob.glob("axolotl_*.yaml")):
+            def body(path=path):
+                with tempfile.TemporaryDirectory() as prepared:
+                    subprocess.run([os.path.join(os.path.dirname(sys.executable), "axolotl"), "preprocess", path,
+                                    "--base-model", model_dir, "--dataset-prepared-path", prepared], check=True,
+                                   env={**os.environ, "HF_HUB_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"})
+            check(f"axolotl preprocess {path}", body)
 
 if failures:
     print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
