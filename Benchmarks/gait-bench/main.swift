@@ -8,6 +8,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "verify": verifyBenchmark,
     "alpha": alphaBenchmark,
     "reports": runReportsBenchmark,
+    "queue": queueBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -80,12 +80,14 @@ public enum AuditLog {
     public static func seal(_ db: Database, _ event: PendingEvent) throws {
         var hasher = ContentHasher()
         hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
-        for table in tables where try db.tableExists(table.name) {
-            // Cached: an event is sealed for every rating, so the statements are prepared once.
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
-            let cursor = try Row.fetchCursor(statement, arguments: [event.id])
-            while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
+        // One statement gathers the event's rows from every audited table (an event is sealed
+        // for every rating, so it is prepared once per connection): each row comes tagged with
+        // its table's position and padded with NULLs to the widest table; the hasher takes
+        // only the table's own columns.
+        let cursor = try Row.fetchCursor(try sealStatement(db), arguments: [event.id])
+        while let row = try cursor.next() {
+            let table = tables[row[0] as Int]
+            hasher.row(table: table.name, row.databaseValues.dropFirst(2).prefix(table.columns.count))
         }
         let content = hasher.finalize()
         let previous = try String.fetchOne(
@@ -93,6 +95,18 @@ public enum AuditLog {
             arguments: [event.id]) ?? genesis
         try db.cachedStatement(sql: "UPDATE audit_events SET content_hash = ?, prev_hash = ?, hash = ? WHERE id = ?")
             .execute(arguments: [content, previous, chain(previous: previous, content: content), event.id])
+    }
+
+    /// The statement that selects an event's rows across the audited tables this schema has.
+    static func sealStatement(_ db: Database) throws -> Statement {
+        let width = tables.map(\.columns.count).max() ?? 0
+        var parts: [String] = []
+        for (index, table) in tables.enumerated() where try db.tableExists(table.name) {
+            let padding = Array(repeating: "NULL", count: width - table.columns.count)
+            let columns = ([String(index), "rowid"] + table.columns + padding).joined(separator: ", ")
+            parts.append("SELECT \(columns) FROM \(table.name) WHERE event_id = ?1")
+        }
+        return try db.cachedStatement(sql: parts.joined(separator: " UNION ALL ") + " ORDER BY 1, 2")
     }
 
     /// Writes an event whose rows are inserted by `body`, in the current transaction.
@@ -122,7 +136,7 @@ struct ContentHasher {
     private var sha = SHA256()
     private var buffer: [UInt8] = []
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init() { buffer.reserveCapacity(1 << 10) }
 
     mutating func header(id: Int64, at: String, actor: String, kind: String, detail: String) {
         append("event")

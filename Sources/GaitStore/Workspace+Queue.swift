@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GaitCore
 import GRDB
+import Synchronization
 
 /// Which items a review session takes from the queue.
 public struct QueueFilter: Sendable, Hashable, Codable {
@@ -29,6 +33,22 @@ public struct ReviewSession: Sendable, Hashable {
     public var filter: QueueFilter
     public var settings: QueueSettings
     public var startedAt: String
+    /// The session's next open items in its order, read by the last scan: claims re-check
+    /// these under the write lock instead of ordering the whole queue every time.
+    var upcoming: [Int64] = []
+    /// The same for gold items.
+    var upcomingGold: [Int64] = []
+    /// Regular items open at the last scan, less those claimed since (for `remaining`).
+    var openAtScan = 0
+
+    init(id: Int64, rater: RaterInfo, orderSeed: Int64, filter: QueueFilter, settings: QueueSettings, startedAt: String) {
+        self.id = id
+        self.rater = rater
+        self.orderSeed = orderSeed
+        self.filter = filter
+        self.settings = settings
+        self.startedAt = startedAt
+    }
 }
 
 /// An item leased to a rater, with everything the console shows. Gold items look like any other.
@@ -230,7 +250,10 @@ extension Workspace {
 
     /// Leases the next item for the session's rater, in one `BEGIN IMMEDIATE` transaction.
     ///
-    /// Expired leases are released first. An item is open to the rater when its live ratings
+    /// A read snapshot first lists the session's next few open items (counting expired leases
+    /// as released); the transaction then releases expired leases and leases the first of them
+    /// that is still open, re-checked under the write lock — or, when all went to other raters
+    /// meanwhile, chooses afresh inside the transaction. An item is open to the rater when its live ratings
     /// plus live leases are fewer than its overlap, the rater holds neither a live rating nor a
     /// lease of it, and they have not skipped it in this session. Among open items the order is
     /// the session's: a hash of (seed, item id) computed in portable SQL integer arithmetic.
@@ -240,23 +263,61 @@ extension Workspace {
     /// - Parameter sequence: how many items this session has claimed before (0 for the first).
     /// - Returns: the leased item, or nil when nothing is left for this rater.
     public func claimNextItem(in session: ReviewSession, sequence: Int) throws -> ClaimedItem? {
+        var fresh = session
+        fresh.upcoming = []
+        fresh.upcomingGold = []
+        return try claimNextItem(in: &fresh, sequence: sequence)
+    }
+
+    /// Claims like `claimNextItem(in:sequence:)`, keeping the session's place in its order
+    /// between claims: one scan of the queue serves the next claims until its candidates run
+    /// out, so a console claims in time independent of the queue's size. Items that open up
+    /// after a scan (a lapsed lease, an undo) take their place in the order at the next scan.
+    public func claimNextItem(in session: inout ReviewSession, sequence: Int) throws -> ClaimedItem? {
         let now = clock()
+        let stamp = Timestamp.string(now)
         let wantsGold = Self.unitDraw(seed: session.orderSeed, sequence: sequence) < session.settings.goldRate
-        return try immediate { db in
-            try db.execute(sql: "DELETE FROM leases WHERE expires_at <= ?", arguments: [Timestamp.string(now)])
-            let skipped = try Int64.fetchAll(db, sql: "SELECT item_id FROM skips WHERE session_id = ?",
-                                             arguments: [session.id])
-            var chosen: (id: Int64, gold: Bool)?
-            if wantsGold, let id = try Self.nextOpenItem(db, session: session, gold: true, skipped: skipped) {
-                // Gold only while regular work remains, so the end of a queue never exposes them.
-                if try Self.openItemCount(db, session: session, skipped: skipped) > 0 { chosen = (id, true) }
+        if session.upcoming.isEmpty || (wantsGold && session.upcomingGold.isEmpty) {
+            // The costly part — ordering every open item — runs on a read snapshot, outside
+            // the write lock, so raters do not queue behind each other's scans.
+            let scanned = session
+            let plan = try writer.read { db in
+                try Self.claimPlan(db, session: scanned, gold: scanned.settings.goldRate > 0, liveAt: stamp)
             }
-            if chosen == nil, let id = try Self.nextOpenItem(db, session: session, gold: false, skipped: skipped) {
-                chosen = (id, false)
-            }
-            guard let chosen else { return nil }
-            return try Self.lease(db, itemID: chosen.id, session: session, now: now, skipped: skipped)
+            session.upcoming = plan.regular
+            session.upcomingGold = plan.gold
+            session.openAtScan = plan.open
         }
+        // The transaction re-checks the candidates in order and leases the first still open.
+        let current = session
+        let (item, dropped) = try immediate { db -> (ClaimedItem?, Set<Int64>) in
+            try db.execute(sql: "DELETE FROM leases WHERE expires_at <= ?", arguments: [stamp])
+            var dropped: Set<Int64> = []
+            let remaining = max(0, current.openAtScan - 1)
+            let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
+            for candidate in candidates {
+                dropped.insert(candidate)
+                if try Self.hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
+                    return (try Self.lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
+                }
+            }
+            // Every candidate went to other raters meanwhile (or there were none): choose afresh
+            // inside the transaction.
+            let skipped = try Self.skippedItems(db, session: current)
+            let regular = try Self.openItems(db, session: current, gold: false, skipped: skipped, liveAt: nil, limit: 1)
+            var chosen = regular.ids.first.map { ($0, false) }
+            if wantsGold, regular.total > 0,
+               let gold = try Self.openItems(db, session: current, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
+                chosen = (gold, true)
+            }
+            guard let (itemID, gold) = chosen else { return (nil, dropped) }
+            return (try Self.lease(db, itemID: itemID, session: current, now: now,
+                                   remaining: max(0, regular.total - (gold ? 0 : 1))), dropped)
+        }
+        session.upcoming.removeAll { dropped.contains($0) }
+        session.upcomingGold.removeAll { dropped.contains($0) }
+        if let item, !item.isGold { session.openAtScan = max(0, session.openAtScan - 1) }
+        return item
     }
 
     /// Extends the session's lease on an item by the lease length from now.
@@ -389,9 +450,12 @@ extension Workspace {
             }
             // `retracted_at` is the one non-audited column of ratings: the retraction row is the record.
             try db.execute(sql: "UPDATE ratings SET retracted_at = ? WHERE id = ?", arguments: [stamp, ratingID])
-            return try Self.lease(db, itemID: itemID, session: session, now: now,
-                                  skipped: try Int64.fetchAll(db, sql: "SELECT item_id FROM skips WHERE session_id = ?",
-                                                              arguments: [session.id]))
+            let skipped = try Self.skippedItems(db, session: session)
+            let open = try Self.openItems(db, session: session, gold: false, skipped: skipped, liveAt: nil, limit: 0).total
+            let isGold = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM gold_items WHERE item_id = ?)",
+                                           arguments: [itemID]) ?? false
+            // The count still includes the re-opened item itself when it is a regular one.
+            return try Self.lease(db, itemID: itemID, session: session, now: now, remaining: max(0, open - (isGold ? 0 : 1)))
         }
     }
 
@@ -400,7 +464,14 @@ extension Workspace {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction, so concurrent raters queue for the write
     /// lock (the busy timeout) instead of failing on a read-to-write upgrade; a claim that still
     /// meets `SQLITE_BUSY` after the timeout is retried a few times before the error surfaces.
+    ///
+    /// Queue writers of a file workspace first take an exclusive `flock` on a file next to the
+    /// database (see `WriterLock`): the kernel hands that lock to the next waiter the moment it
+    /// is released, where SQLite's busy handler would sleep and poll (1, 2, 5, 10… ms), leaving
+    /// the database idle while raters wait.
     func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        let lock = WriterLock(databasePath: path)
+        defer { lock.release() }
         var attempt = 0
         while true {
             do {
@@ -419,13 +490,24 @@ extension Workspace {
         }
     }
 
+    /// Parsed rubric versions by the SHA-256 of their source. Versions are immutable and the key
+    /// is their content, so a process-wide cache cannot go stale; it spares every claim and
+    /// submit a YAML parse.
+    private static let parsedRubrics = Mutex<[String: Rubric]>([:])
+
     static func rubric(_ db: Database, id: Int64) throws -> RubricInfo {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, source, source_sha256, created_at, name FROM rubric_versions WHERE id = ?",
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, source_sha256, created_at, name FROM rubric_versions WHERE id = ?",
                                          arguments: [id]) else {
             throw StoreError.notFound(kind: "rubric version", name: String(id), hint: "see `gait rubrics list`")
         }
-        return RubricInfo(id: row[0], rubric: try Rubric.parse(yaml: row[1], source: "rubric '\(row[4] as String)' in the workspace"),
-                          sourceSHA256: row[2], createdAt: row[3])
+        let digest: String = row[1]
+        if let cached = parsedRubrics.withLock({ $0[digest] }) {
+            return RubricInfo(id: row[0], rubric: cached, sourceSHA256: digest, createdAt: row[2])
+        }
+        let source = try String.fetchOne(db, sql: "SELECT source FROM rubric_versions WHERE id = ?", arguments: [id]) ?? ""
+        let rubric = try Rubric.parse(yaml: source, source: "rubric '\(row[3] as String)' in the workspace")
+        parsedRubrics.withLock { $0[digest] = rubric }
+        return RubricInfo(id: row[0], rubric: rubric, sourceSHA256: digest, createdAt: row[2])
     }
 
     /// The stored answers of a draft, checked against the rubric.
@@ -465,67 +547,95 @@ extension Workspace {
             """, arguments: [raterID, raterID, itemID]) ?? false
     }
 
+    /// The items this session skipped (they do not come back in it).
+    static func skippedItems(_ db: Database, session: ReviewSession) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT item_id FROM skips WHERE session_id = ?", arguments: [session.id])
+    }
+
     /// The WHERE clause of items open to the session's rater, and its arguments.
-    static func openItemCondition(session: ReviewSession, gold: Bool, skipped: [Int64]) -> (String, StatementArguments) {
-        var conditions = [
-            "(CASE WHEN i.candidate_b IS NULL THEN 0 ELSE 1 END) = ?",
-            """
+    ///
+    /// - Parameter liveAt: when given, leases that expired by then count as released (for
+    ///   reads that run before the claim transaction releases them).
+    static func openItemCondition(session: ReviewSession, gold: Bool, skipped: [Int64], liveAt: String? = nil)
+        -> (String, StatementArguments) {
+        let live = liveAt == nil ? "" : " AND l.expires_at > ?"
+        let liveArguments: StatementArguments = liveAt.map { [$0] } ?? []
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        func add(_ condition: String, _ values: StatementArguments = []) {
+            conditions.append(condition)
+            arguments += values
+        }
+        add("(CASE WHEN i.candidate_b IS NULL THEN 0 ELSE 1 END) = ?", [session.filter.pairwise ? 1 : 0])
+        add("""
             (SELECT count(*) FROM ratings r WHERE r.item_id = i.id AND r.retracted_at IS NULL)
-              + (SELECT count(*) FROM leases l WHERE l.item_id = i.id) < i.overlap
-            """,
-            "NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)",
-            "NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?)",
-            "\(gold ? "" : "NOT ")EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)",
-        ]
-        var arguments: StatementArguments = [session.filter.pairwise ? 1 : 0, session.rater.id, session.rater.id]
+              + (SELECT count(*) FROM leases l WHERE l.item_id = i.id\(live)) < i.overlap
+            """, liveArguments)
+        add("NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)",
+            [session.rater.id])
+        add("NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?\(live))",
+            [session.rater.id] + liveArguments)
+        add("\(gold ? "" : "NOT ")EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)")
         if let rubric = session.filter.rubricName {
-            conditions.append("i.rubric_version_id IN (SELECT v.id FROM rubric_versions v WHERE v.name = ?)")
-            arguments += [rubric]
+            add("i.rubric_version_id IN (SELECT v.id FROM rubric_versions v WHERE v.name = ?)", [rubric])
         }
         if let stage = session.filter.stage {
-            conditions.append("i.stage = ?")
-            arguments += [stage]
+            add("i.stage = ?", [stage])
         }
         if !skipped.isEmpty {
             // Integers only, so inlining them is safe; skips are few per session.
-            conditions.append("i.id NOT IN (\(skipped.map(String.init).joined(separator: ", ")))")
+            add("i.id NOT IN (\(skipped.map(String.init).joined(separator: ", ")))")
         }
         return (conditions.joined(separator: "\n  AND "), arguments)
     }
 
-    /// The first open item in the session's order, or nil.
+    /// The first `limit` open items in the session's order, and how many are open in all.
     ///
     /// The order key is three rounds of `h ← (h·h + s) mod p` over `h₀ = (id·48271 + s₁) mod p`,
     /// p = 2³¹ − 1, in integer arithmetic that SQLite and PostgreSQL evaluate alike (no product
     /// exceeds 2⁶²). Different seeds give unrelated orders; ties fall back to the item id.
-    static func nextOpenItem(_ db: Database, session: ReviewSession, gold: Bool, skipped: [Int64]) throws -> Int64? {
-        let (condition, arguments) = openItemCondition(session: session, gold: gold, skipped: skipped)
+    static func openItems(_ db: Database, session: ReviewSession, gold: Bool, skipped: [Int64], liveAt: String?,
+                          limit: Int) throws -> (ids: [Int64], total: Int) {
+        let (condition, arguments) = openItemCondition(session: session, gold: gold, skipped: skipped, liveAt: liveAt)
+        guard limit > 0 else {
+            return ([], try Int.fetchOne(db, sql: "SELECT count(*) FROM items i WHERE \(condition)", arguments: arguments) ?? 0)
+        }
         let p = orderModulus
         let seed = session.orderSeed.magnitude
         let s1 = Int64(seed % UInt64(p))
         let s2 = Int64((seed / UInt64(p)) % UInt64(p))
-        return try Int64.fetchOne(db, sql: """
-            SELECT id FROM (
-              SELECT id, (h1 * h1 + \(s1)) % \(p) AS h2 FROM (
-                SELECT id, (h0 * h0 + \(s2)) % \(p) AS h1 FROM (
-                  SELECT i.id AS id, ((i.id % \(p)) * 48271 + \(s1)) % \(p) AS h0
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, total FROM (
+              SELECT id, total, (h1 * h1 + \(s1)) % \(p) AS h2 FROM (
+                SELECT id, total, (h0 * h0 + \(s2)) % \(p) AS h1 FROM (
+                  SELECT i.id AS id, count(*) OVER () AS total, ((i.id % \(p)) * 48271 + \(s1)) % \(p) AS h0
                   FROM items i
                   WHERE \(condition)
                 ) AS first_round
               ) AS second_round
             ) AS ordered
-            ORDER BY h2, id LIMIT 1
+            ORDER BY h2, id LIMIT \(limit)
             """, arguments: arguments)
+        return (rows.map { $0[0] }, rows.first?[1] ?? 0)
     }
 
     /// How many regular items are open to the session's rater.
     static func openItemCount(_ db: Database, session: ReviewSession, skipped: [Int64]) throws -> Int {
-        let (condition, arguments) = openItemCondition(session: session, gold: false, skipped: skipped)
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM items i WHERE \(condition)", arguments: arguments) ?? 0
+        try openItems(db, session: session, gold: false, skipped: skipped, liveAt: nil, limit: 0).total
+    }
+
+    /// The session's next open items in order (regular and, when asked, gold), read before a
+    /// claim's transaction, and how many regular items are open in all.
+    static func claimPlan(_ db: Database, session: ReviewSession, gold: Bool, liveAt: String)
+        throws -> (regular: [Int64], gold: [Int64], open: Int) {
+        let skipped = try skippedItems(db, session: session)
+        let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 64)
+        let goldItems = gold ? try openItems(db, session: session, gold: true, skipped: skipped, liveAt: liveAt, limit: 16).ids : []
+        return (regular.ids, goldItems, regular.total)
     }
 
     /// Inserts the lease and loads what the console shows.
-    static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, skipped: [Int64]) throws -> ClaimedItem {
+    static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, remaining: Int) throws -> ClaimedItem {
         let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
         try db.execute(
             sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -544,7 +654,7 @@ extension Workspace {
         let info = try rubric(db, id: row[0])
         return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: row[1], scope: row[2],
                            prompt: row[3], candidateA: row[4], candidateB: row[5], leasedAt: now, expiresAt: expires,
-                           remaining: try openItemCount(db, session: session, skipped: skipped), isGold: row[6])
+                           remaining: remaining, isGold: row[6])
     }
 
     /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
@@ -554,5 +664,31 @@ extension Workspace {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
         return Double(z >> 11) / Double(1 << 53)
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on `<database>-writers`, held for one queue write
+/// transaction. Released by the kernel if the process dies, so a killed console never blocks
+/// the others. Without a file (an in-memory workspace) or when the file cannot be opened, it is
+/// a no-op and SQLite's busy timeout alone orders the writers.
+struct WriterLock {
+    private let descriptor: Int32
+
+    init(databasePath: String) {
+        guard databasePath != ":memory:" else {
+            descriptor = -1
+            return
+        }
+        let opened = open(databasePath + "-writers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if opened >= 0 {
+            while flock(opened, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        descriptor = opened
+    }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        _ = flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

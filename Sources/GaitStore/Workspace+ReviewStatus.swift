@@ -197,9 +197,8 @@ extension Workspace {
             // A session value only to reuse the open-item condition; nothing is written.
             let session = ReviewSession(id: -1, rater: rater, orderSeed: 0, filter: filter, settings: QueueSettings(),
                                         startedAt: stamp)
-            let regular = try Self.openItemCount(db, session: session, skipped: [])
-            let (condition, arguments) = Self.openItemCondition(session: session, gold: true, skipped: [])
-            let gold = try Int.fetchOne(db, sql: "SELECT count(*) FROM items i WHERE \(condition)", arguments: arguments) ?? 0
+            let regular = try Self.openItems(db, session: session, gold: false, skipped: [], liveAt: stamp, limit: 0).total
+            let gold = try Self.openItems(db, session: session, gold: true, skipped: [], liveAt: stamp, limit: 0).total
             return RaterQueueView(rater: rater, leases: leases, openItems: regular, openGoldItems: gold)
         }
     }
@@ -216,7 +215,7 @@ public struct RaterQueueView: Sendable, Hashable, Codable {
 
     public var rater: RaterInfo
     public var leases: [Lease]
-    /// Regular items open to the rater (the filter applied; a lapsed lease still holds its slot until the next claim releases it).
+    /// Regular items open to the rater (the filter applied; expired leases count as released).
     public var openItems: Int
     /// Gold items open to the rater.
     public var openGoldItems: Int

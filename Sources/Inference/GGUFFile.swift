@@ -302,7 +302,7 @@ private struct Parser {
         let at = reader.offset
         let raw = try u64(what)
         guard raw <= UInt64(max(reader.remaining, 0) / minimumBytesEach) else {
-            throw error(at: at, "\(what) \(raw) is impossible: only \(reader.remaining) bytes follow")
+            throw error(at: at, "\(what) \(raw) needs at least \(raw.multipliedReportingOverflow(by: UInt64(minimumBytesEach)).partialValue) more bytes, but only \(reader.remaining) follow (truncated or corrupt)")
         }
         return Int(raw)
     }

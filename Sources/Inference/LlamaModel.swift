@@ -119,9 +119,9 @@ public final class LlamaModel: Sendable {
                 if case let .string(s) = $0 { s } else { nil }
             })
             templateProblem = nil
-        } catch let error as InferenceError {
+        } catch let InferenceError.unsupportedTemplate(problem) {
             chatTemplate = nil
-            templateProblem = error.description
+            templateProblem = problem
         }
     }
 

@@ -8,10 +8,13 @@ import Kernels
 public final class LocalEngine: Sendable {
     public let model: LlamaModel
     public let pool: ThreadPool
+    /// 8-bit activations like llama.cpp (the default), or f32 activations as a slower reference.
+    public let precision: ActivationPrecision
 
     /// An engine over `model` computing on `threads` threads (default: every core).
-    public init(model: LlamaModel, threads: Int? = nil) {
+    public init(model: LlamaModel, threads: Int? = nil, precision: ActivationPrecision = .eightBit) {
         self.model = model
+        self.precision = precision
         pool = ThreadPool(threads: threads ?? ThreadPool.processorCount)
     }
 
@@ -35,6 +38,10 @@ public final class LocalEngine: Sendable {
         public var decodeSeconds: Double
         /// Tokens decoded over all candidates (end tokens included, as they were computed).
         public var decodedTokens: Int
+        /// CPU seconds of the whole process (all threads) during the prompt and during decoding: rates per CPU
+        /// second are far less sensitive to busy neighbours than wall-clock rates.
+        public var promptCPUSeconds: Double
+        public var decodeCPUSeconds: Double
     }
 
     /// Generates `n` candidates continuing `promptTokens`. The prompt runs once; its KV prefix is copied to
@@ -47,6 +54,7 @@ public final class LocalEngine: Sendable {
     public func generate(promptTokens: [Int32], n: Int, sampling: SamplingParameters, stopAtEnd: Bool = true,
                          onToken: ((Int, String) -> Void)? = nil) throws -> Generation {
         let start = ContinuousClock.now
+        let cpuStart = ProcessMemory.cpuSeconds()
         let c = model.config
         guard !promptTokens.isEmpty else { throw InferenceError.invalidRequest("the prompt has no tokens") }
         guard n >= 1 && n <= 64 else { throw InferenceError.invalidRequest("n is \(n), expected 1 to 64") }
@@ -64,10 +72,11 @@ public final class LocalEngine: Sendable {
         let capacity = promptTokens.count + maxTokens
         let chunk = min(promptTokens.count, 128)
         let transformer = Transformer(model: model, slots: n, capacity: max(capacity, 1), maxBatch: max(chunk, n),
-                                      logitRows: n, pool: pool)
+                                      logitRows: n, pool: pool, precision: precision)
         try runPrompt(promptTokens, transformer: transformer, chunk: chunk)
         for slot in 1..<max(n, 1) { transformer.cache.copyPrefix(from: 0, to: slot, count: promptTokens.count) }
         let promptSeconds = seconds(since: start)
+        let cpuMiddle = ProcessMemory.cpuSeconds()
 
         let decodeStart = ContinuousClock.now
         var samplers = (0..<n).map { Sampler(parameters: sampling, candidate: $0) }
@@ -144,7 +153,8 @@ public final class LocalEngine: Sendable {
                       latency: latencies[$0])
         }
         return Generation(candidates: candidates, promptTokens: promptTokens.count, promptSeconds: promptSeconds,
-                          decodeSeconds: seconds(since: decodeStart), decodedTokens: decoded)
+                          decodeSeconds: seconds(since: decodeStart), decodedTokens: decoded,
+                          promptCPUSeconds: cpuMiddle - cpuStart, decodeCPUSeconds: ProcessMemory.cpuSeconds() - cpuMiddle)
     }
 
     private func runPrompt(_ promptTokens: [Int32], transformer: Transformer, chunk: Int) throws {
@@ -171,7 +181,7 @@ public final class LocalEngine: Sendable {
         }
         let chunk = min(tokens.count, 128)
         let transformer = Transformer(model: model, slots: 1, capacity: tokens.count, maxBatch: chunk,
-                                      logitRows: chunk, pool: pool)
+                                      logitRows: chunk, pool: pool, precision: precision)
         var rows: [[Float]] = []
         var offset = 0
         while offset < tokens.count {

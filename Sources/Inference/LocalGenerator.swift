@@ -17,7 +17,7 @@ public struct LocalGenerator: Generator {
     /// - Throws: `InferenceError` when the file cannot be read or the model is unsupported.
     public static func load(url: URL, threads: Int? = nil, huggingFaceID: String? = nil) throws -> LocalGenerator {
         let model = try LlamaModel(url: url)
-        let hash = try ModelLocator.hashFile(url)
+        let hash = try ModelLocator.modelHash(url)
         let knownID = hash == ModelLocator.defaultSource.sha256 ? ModelLocator.defaultSource.huggingFaceID : nil
         return LocalGenerator(engine: LocalEngine(model: model, threads: threads), fileSHA256: hash,
                               huggingFaceID: huggingFaceID ?? knownID)
@@ -26,7 +26,7 @@ public struct LocalGenerator: Generator {
     /// The SHA-256 of a model file, lowercase hex.
     /// - Throws: `InferenceError.fetch` when the file cannot be read.
     public static func sha256(of url: URL) throws -> String {
-        try ModelLocator.hashFile(url)
+        try ModelLocator.modelHash(url)
     }
 
     /// Loads the embedded default model, fetching it first when missing (saying so through `log`).

@@ -134,8 +134,30 @@ public enum ModelLocator {
             let reason = String(cString: strerror(errno))
             throw InferenceError.fetch("cannot move the model into \(destination.path): \(reason)")
         }
+        _ = try? modelHash(destination)
         log("Installed \(destination.path) (sha256 \(hash)).")
         return destination
+    }
+
+    /// SHA-256 of a model file as lowercase hex, remembered in a `<file>.sha256` note beside it (with the file's
+    /// size and modification time, so a changed file is hashed again). Hashing 92 MB takes a noticeable fraction
+    /// of a second; the note makes every later load free of it. A folder that cannot be written just goes
+    /// without the note.
+    public static func modelHash(_ url: URL) throws -> String {
+        let note = URL(fileURLWithPath: url.path + ".sha256")
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        let stamp = "\(size) \(String(format: "%.6f", modified))"
+        if let text = try? String(contentsOf: note, encoding: .utf8) {
+            let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+            if parts.count == 2, parts[0].count == 64, parts[1].trimmingCharacters(in: .whitespacesAndNewlines) == stamp {
+                return parts[0]
+            }
+        }
+        let hash = try hashFile(url)
+        try? "\(hash) \(stamp)\n".write(to: note, atomically: true, encoding: .utf8)
+        return hash
     }
 
     /// SHA-256 of a file as lowercase hex.

@@ -1,7 +1,19 @@
 import Foundation
 
-/// Memory figures of the current process, for benchmarks.
+/// Memory and CPU-time figures of the current process, for benchmarks.
 public enum ProcessMemory {
+    /// User plus system CPU seconds used by the process so far (all threads).
+    public static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
     /// The peak resident set size in bytes (`VmHWM` of /proc/self/status on Linux, `ru_maxrss` elsewhere).
     public static func peakResidentBytes() -> Int {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {

@@ -29,10 +29,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 ///
 /// The order of the filters is llama.cpp's default sampler chain (common/sampling.cpp): repetition penalty over
 /// the last `penaltyWindow` tokens (CTRL's rule: positive logits divided by the penalty, negative ones
-/// multiplied), then top-k, top-p (nucleus, Holtzman et al. 2020), min-p (probability at least `minP` times
-/// the best), then temperature and a draw from the softmax. Temperature 0 takes the argmax after the penalty.
-/// Tokens whose probability is below e^-40 of the best are dropped before sorting, which changes no draw in
-/// practice and keeps each step far below a full sort of the vocabulary.
+/// multiplied), then top-k, top-p (nucleus, Holtzman et al. 2020, on probabilities at temperature 1), min-p
+/// (probability at least `minP` times the best), then temperature and a draw from the softmax. Temperature 0
+/// takes the argmax after the penalty. Only as many tokens are sorted as the filters need: the best `k`, or
+/// growing prefixes until top-p's mass is reached; without either filter nothing is sorted at all.
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     /// How many recent tokens the repetition penalty looks at (llama.cpp's `penalty_last_n`).
@@ -60,48 +60,87 @@ public struct Sampler: Sendable {
         var best = 0
         for i in 1..<count where logits[i] > logits[best] { best = i }
         if parameters.temperature <= 0 { return Int32(best) }
-
         let maximum = logits[best]
-        let cutoff = maximum - 40
-        indices.removeAll(keepingCapacity: true)
-        for i in 0..<count where logits[i] >= cutoff { indices.append(Int32(i)) }
-        indices.sort { logits[Int($0)] > logits[Int($1)] || (logits[Int($0)] == logits[Int($1)] && $0 < $1) }
-        if let k = parameters.topK, k > 0, k < indices.count { indices.removeLast(indices.count - k) }
 
-        func probabilities(temperature: Double) {
-            weights.removeAll(keepingCapacity: true)
-            var sum = 0.0
-            for index in indices {
-                let w = exp(Double(logits[Int(index)] - maximum) / temperature)
-                weights.append(w)
-                sum += w
+        let topK = parameters.topK.flatMap { $0 > 0 && $0 < count ? $0 : nil }
+        let topP = parameters.topP.flatMap { $0 < 1 ? $0 : nil }
+        if topK == nil && topP == nil {
+            indices.removeAll(keepingCapacity: true)
+            for i in 0..<count { indices.append(Int32(i)) }
+        } else {
+            var take = topK ?? min(count, 64)
+            selectBest(logits, take)
+            if let topP {
+                // Probabilities at temperature 1 over the whole vocabulary (after top-k, if any).
+                var total = 0.0
+                if topK != nil {
+                    for index in indices { total += exp(Double(logits[Int(index)] - maximum)) }
+                } else {
+                    for i in 0..<count { total += exp(Double(logits[i] - maximum)) }
+                }
+                while true {
+                    var cumulative = 0.0
+                    var keep = -1
+                    for (position, index) in indices.enumerated() {
+                        cumulative += exp(Double(logits[Int(index)] - maximum)) / total
+                        if cumulative >= topP { keep = position + 1; break }
+                    }
+                    if keep > 0 { indices.removeLast(indices.count - keep); break }
+                    if indices.count >= (topK ?? count) { break }
+                    take = min(topK ?? count, take * 8)
+                    selectBest(logits, take)
+                }
             }
-            for i in weights.indices { weights[i] /= sum }
-        }
-        if let p = parameters.topP, p < 1 {
-            probabilities(temperature: 1)
-            var cumulative = 0.0
-            var keep = indices.count
-            for i in weights.indices {
-                cumulative += weights[i]
-                if cumulative >= p { keep = i + 1; break }
-            }
-            indices.removeLast(indices.count - keep)
         }
         if let minP = parameters.minP, minP > 0 {
-            // Relative to the best token: p_i ≥ minP · p_max ⇔ logit_i ≥ logit_max + ln(minP).
-            let floor = Double(maximum) + log(minP)
-            var keep = 0
-            while keep < indices.count && Double(logits[Int(indices[keep])]) >= floor { keep += 1 }
-            indices.removeLast(indices.count - max(keep, 1))
+            // p_i ≥ minP · p_max ⇔ logit_i ≥ logit_max + ln(minP), at any temperature applied after it.
+            let floor = Float(Double(maximum) + log(minP))
+            indices.removeAll { logits[Int($0)] < floor }
         }
-        probabilities(temperature: parameters.temperature)
-        let u = random.nextUnit()
+        weights.removeAll(keepingCapacity: true)
+        var sum = 0.0
+        for index in indices {
+            let w = exp(Double(logits[Int(index)] - maximum) / parameters.temperature)
+            weights.append(w)
+            sum += w
+        }
+        let u = random.nextUnit() * sum
         var cumulative = 0.0
         for i in weights.indices {
             cumulative += weights[i]
             if u < cumulative { return indices[i] }
         }
-        return indices[indices.count - 1]
+        return indices.last ?? Int32(best)
+    }
+
+    /// Puts the `take` largest logits into `indices`, best first (ties by lower id).
+    private mutating func selectBest(_ logits: UnsafeMutableBufferPointer<Float>, _ take: Int) {
+        indices.removeAll(keepingCapacity: true)
+        if take > 256 {
+            // Insertion would cost take × vocabulary; a full sort is cheaper.
+            for i in 0..<logits.count { indices.append(Int32(i)) }
+            indices.sort { logits[Int($0)] > logits[Int($1)] || (logits[Int($0)] == logits[Int($1)] && $0 < $1) }
+            if take < indices.count { indices.removeLast(indices.count - take) }
+        } else {
+            // The current threshold is the smallest kept logit; most tokens fail one comparison against it.
+            func better(_ a: Int32, _ b: Int32) -> Bool {
+                logits[Int(a)] > logits[Int(b)] || (logits[Int(a)] == logits[Int(b)] && a < b)
+            }
+            for i in 0..<logits.count {
+                let candidate = Int32(i)
+                if indices.count < take {
+                    indices.append(candidate)
+                    if indices.count == take { indices.sort(by: better) }
+                } else if better(candidate, indices[take - 1]) {
+                    var position = take - 1
+                    while position > 0 && better(candidate, indices[position - 1]) {
+                        indices[position] = indices[position - 1]
+                        position -= 1
+                    }
+                    indices[position] = candidate
+                }
+            }
+            if indices.count < take { indices.sort(by: better) }
+        }
     }
 }

@@ -29,8 +29,12 @@ final class Transformer {
     private var slotList: [Int] = []
     private var positionList: [Int] = []
 
-    init(model: LlamaModel, slots: Int, capacity: Int, maxBatch: Int, logitRows: Int, pool: ThreadPool) {
+    let precision: ActivationPrecision
+
+    init(model: LlamaModel, slots: Int, capacity: Int, maxBatch: Int, logitRows: Int, pool: ThreadPool,
+         precision: ActivationPrecision) {
         let c = model.config
+        self.precision = precision
         self.model = model
         self.pool = pool
         self.maxBatch = maxBatch
@@ -70,9 +74,8 @@ final class Transformer {
         for (index, layer) in model.layers.enumerated() {
             VectorOps.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
             quantizedWide.quantize(normed, rows: batch)
-            MatMul.multiply(layer.query, quantizedWide, into: q, pool: pool)
-            MatMul.multiply(layer.key, quantizedWide, into: k, pool: pool)
-            MatMul.multiply(layer.value, quantizedWide, into: v, pool: pool)
+            MatMul.multiply((layer.query, q), (layer.key, k), (layer.value, v), input: quantizedWide,
+                            precision: precision, pool: pool)
             for b in 0..<batch {
                 rotary.apply(q, row: b, heads: c.heads, headWidth: c.headWidth, position: positions[b])
                 rotary.apply(k, row: b, heads: c.kvHeads, headWidth: c.headWidth, position: positions[b])
@@ -81,16 +84,15 @@ final class Transformer {
             Attention.run(q: q, cache: cache, layer: index, slots: slots, positions: positions, heads: c.heads,
                           kvHeads: c.kvHeads, headWidth: c.headWidth, into: attention, pool: pool)
             quantizedWide.quantize(attention, rows: batch)
-            MatMul.multiply(layer.output, quantizedWide, into: projected, pool: pool)
+            MatMul.multiply(layer.output, quantizedWide, into: projected, precision: precision, pool: pool)
             VectorOps.add(x, projected, rows: batch)
 
             VectorOps.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
             quantizedWide.quantize(normed, rows: batch)
-            MatMul.multiply(layer.gate, quantizedWide, into: gate, pool: pool)
-            MatMul.multiply(layer.up, quantizedWide, into: up, pool: pool)
+            MatMul.multiply((layer.gate, gate), (layer.up, up), input: quantizedWide, precision: precision, pool: pool)
             VectorOps.swiGLU(gate: gate, up: up, rows: batch)
             quantizedHidden.quantize(gate, rows: batch)
-            MatMul.multiply(layer.down, quantizedHidden, into: down, pool: pool)
+            MatMul.multiply(layer.down, quantizedHidden, into: down, precision: precision, pool: pool)
             VectorOps.add(x, down, rows: batch)
         }
         if logitRows == .last {
@@ -101,6 +103,6 @@ final class Transformer {
             VectorOps.rmsNorm(x, weight: model.outputNorm, epsilon: c.rmsEpsilon, rows: batch, into: normed)
             quantizedWide.quantize(normed, rows: batch)
         }
-        MatMul.multiply(model.outputMatrix, quantizedWide, into: logits, pool: pool)
+        MatMul.multiply(model.outputMatrix, quantizedWide, into: logits, precision: precision, pool: pool)
     }
 }

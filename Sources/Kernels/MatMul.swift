@@ -12,22 +12,62 @@ import _Builtin_intrinsics.intel
 ///
 /// Each weight row is read once per call for the whole batch, and rows are split over the pool's threads;
 /// every output element is computed the same way whatever the thread count.
+/// How activations enter products with quantized weights.
+public enum ActivationPrecision: Sendable, Hashable {
+    /// Rounded to 8 bits per block of 32, as llama.cpp does (fast integer products).
+    case eightBit
+    /// Kept in f32 against dequantized weights (a slower reference).
+    case float
+}
+
 public enum MatMul {
     /// Computes `y[b][r]` for `b < x.rows`, `r < w.rows`. `y` needs `x.rows` rows of `w.rows` columns.
+    /// With `precision == .float`, quantized weights are dequantized and multiply the float activations
+    /// (slower; a reference free of activation rounding).
     public static func multiply(_ w: WeightMatrix, _ x: QuantizedActivations, into y: FloatMatrix,
-                                pool: ThreadPool) {
+                                precision: ActivationPrecision = .eightBit, pool: ThreadPool) {
         precondition(w.columns == x.columns, "weight width \(w.columns) ≠ activation width \(x.columns)")
         precondition(y.columns == w.rows && y.rows >= x.rows, "output is \(y.rows)×\(y.columns)")
         let batch = x.rows
         let grain = pool.grain(for: w.rows, chunksPerThread: 8, multiple: 4)
         pool.parallelFor(w.rows, grain: grain) { range in
-            multiplyRows(w, x, y, rows: range, batch: batch)
+            multiplyRows(w, x, y, rows: range, batch: batch, precision: precision)
+        }
+    }
+
+    /// Two or three products of the same activations in one parallel loop (q, k, v; gate, up), so the threads
+    /// meet once instead of once per matrix.
+    public static func multiply(_ first: (WeightMatrix, FloatMatrix), _ second: (WeightMatrix, FloatMatrix),
+                                _ third: (WeightMatrix, FloatMatrix)? = nil, input x: QuantizedActivations,
+                                precision: ActivationPrecision = .eightBit, pool: ThreadPool) {
+        precondition(first.0.columns == x.columns && first.1.columns == first.0.rows && first.1.rows >= x.rows)
+        precondition(second.0.columns == x.columns && second.1.columns == second.0.rows && second.1.rows >= x.rows)
+        if let third {
+            precondition(third.0.columns == x.columns && third.1.columns == third.0.rows && third.1.rows >= x.rows)
+        }
+        let batch = x.rows
+        let a = first.0.rows, b = second.0.rows, c = third?.0.rows ?? 0
+        let total = a + b + c
+        let grain = pool.grain(for: total, chunksPerThread: 8, multiple: 4)
+        pool.parallelFor(total, grain: grain) { range in
+            if range.lowerBound < a {
+                multiplyRows(first.0, x, first.1, rows: range.lowerBound..<min(range.upperBound, a), batch: batch,
+                             precision: precision)
+            }
+            if range.upperBound > a && range.lowerBound < a + b {
+                let rows = (max(range.lowerBound, a) - a)..<(min(range.upperBound, a + b) - a)
+                multiplyRows(second.0, x, second.1, rows: rows, batch: batch, precision: precision)
+            }
+            if let third, range.upperBound > a + b {
+                let rows = (max(range.lowerBound, a + b) - a - b)..<(range.upperBound - a - b)
+                multiplyRows(third.0, x, third.1, rows: rows, batch: batch, precision: precision)
+            }
         }
     }
 
     /// The same product for one range of rows, on the calling thread.
     static func multiplyRows(_ w: WeightMatrix, _ x: QuantizedActivations, _ y: FloatMatrix,
-                             rows: Range<Int>, batch: Int) {
+                             rows: Range<Int>, batch: Int, precision: ActivationPrecision) {
         let blocks = w.columns / 32
         let out = y.pointer, stride = y.columns
         switch w.type {
@@ -39,6 +79,35 @@ public enum MatMul {
                     out[b * stride + r] = w.type == .f32
                         ? dotF32(row, source.row(b), count: w.columns)
                         : dotF16(row, source.row(b), count: w.columns)
+                }
+            }
+        // A `where` clause guards only the pattern it follows, so each pattern carries its own.
+        case .q4_0 where precision == .float, .q4_1 where precision == .float, .q8_0 where precision == .float:
+            guard let source = x.source else { preconditionFailure("float activations missing") }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: w.columns) { buffer in
+                let row = buffer.baseAddress.unsafelyUnwrapped
+                for r in rows {
+                    Dequantize.row(w.type, from: w.base + r * w.rowBytes, count: w.columns, into: row)
+                    for b in 0..<batch {
+                        out[b * stride + r] = dotF32(UnsafeRawPointer(row), source.row(b), count: w.columns)
+                    }
+                }
+            }
+        case .q4_0 where batch < 4, .q4_1 where batch < 4, .q8_0 where batch < 4:
+            // Two weight rows at a time share each activation block and give the core two independent chains.
+            var r = rows.lowerBound
+            while r + 2 <= rows.upperBound {
+                let row = w.base + r * w.rowBytes
+                for b in 0..<batch {
+                    let pair = dotQuantizedPair(w.type, row, row + w.rowBytes, x, row: b, blocks: blocks)
+                    out[b * stride + r] = pair.0
+                    out[b * stride + r + 1] = pair.1
+                }
+                r += 2
+            }
+            if r < rows.upperBound {
+                for b in 0..<batch {
+                    out[b * stride + r] = dotQuantized(w.type, w.base + r * w.rowBytes, x, row: b, blocks: blocks)
                 }
             }
         case .q4_0, .q4_1, .q8_0:
@@ -199,6 +268,40 @@ public enum MatMul {
     }
 
     @inline(__always)
+    static func dotQuantizedPair(_ type: TensorType, _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer,
+                                 _ x: QuantizedActivations, row b: Int, blocks: Int) -> (Float, Float) {
+        switch type {
+        case .q4_0: dotPair(.q4_0, signed: false, row0, row1, x, row: b, blocks: blocks)
+        case .q4_1: dotPair(.q4_1, signed: false, row0, row1, x, row: b, blocks: blocks)
+        default: dotPair(.q8_0, signed: true, row0, row1, x, row: b, blocks: blocks)
+        }
+    }
+
+    /// Two weight rows against one activation row; each row's arithmetic is exactly `dot`'s, so results do
+    /// not depend on how rows are paired.
+    @inline(__always)
+    static func dotPair(_ type: TensorType, signed: Bool, _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer,
+                        _ x: QuantizedActivations, row b: Int, blocks: Int) -> (Float, Float) {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        var offsets0: Float = 0, offsets1: Float = 0
+        let q = UnsafeRawPointer(x.quants + b * x.columns)
+        let scales = x.scales + b * blocks, sums = x.sums + b * blocks
+        for i in 0..<blocks {
+            let xq = q.load(fromByteOffset: i * 32, as: SIMD4<Int64>.self)
+            let (w0, d0, m0) = weightBlock(type, row0, i)
+            let (w1, d1, m1) = weightBlock(type, row1, i)
+            let sx = scales[i]
+            acc0 = _mm256_fmadd_ps(SIMD8(repeating: d0 * sx), products(w0, xq, signed: signed), acc0)
+            acc1 = _mm256_fmadd_ps(SIMD8(repeating: d1 * sx), products(w1, xq, signed: signed), acc1)
+            if !signed {
+                offsets0 += m0 * sums[i]
+                offsets1 += m1 * sums[i]
+            }
+        }
+        return (acc0.sum() + offsets0, acc1.sum() + offsets1)
+    }
+
+    @inline(__always)
     static func dotQuantized4(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
                               firstRow b: Int, blocks: Int) -> (Float, Float, Float, Float) {
         switch type {
@@ -235,6 +338,12 @@ public enum MatMul {
         return (a0.sum() + o[0], a1.sum() + o[1], a2.sum() + o[2], a3.sum() + o[3])
     }
     #else
+    @inline(__always)
+    static func dotQuantizedPair(_ type: TensorType, _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer,
+                                 _ x: QuantizedActivations, row b: Int, blocks: Int) -> (Float, Float) {
+        (referenceDot(type, row0, x, row: b, blocks: blocks), referenceDot(type, row1, x, row: b, blocks: blocks))
+    }
+
     @inline(__always)
     static func dotQuantized(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
                              row b: Int, blocks: Int) -> Float {

@@ -1,6 +1,11 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Activations rounded to 8 bits in blocks of 32, the way ggml prepares the input of a quantized product
-/// (`quantize_row_q8_0` / `quantize_row_q8_1` in ggml-quants.c): per block `d = max|x| / 127`,
-/// `q = round(x / d)`, and for Q4_1 products also `s = d · Σq`.
+/// (`quantize_row_q8_0` / `quantize_row_q8_1` in ggml-cpu/arch/x86/quants.c): per block `d = max|x| / 127`,
+/// `q = round(x · 127 / max|x|)` (half to even), and for Q4_1 products also `s = d · Σq`; `d` and `s` are
+/// rounded to f16 as ggml stores them, so the integer products match llama.cpp's.
 ///
 /// Stored as separate planes (all quants, then all scales, then all sums) so SIMD loads are aligned.
 public final class QuantizedActivations: @unchecked Sendable {
@@ -58,23 +63,38 @@ public final class QuantizedActivations: @unchecked Sendable {
         let v1 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
         let v2 = raw.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
         let v3 = raw.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        let m = pointwiseMax(pointwiseMax(pointwiseMax(v0, -v0), pointwiseMax(v1, -v1)),
-                             pointwiseMax(pointwiseMax(v2, -v2), pointwiseMax(v3, -v3)))
-        let amax = m.max()
+        // ggml's AVX2 quantize_row_q8_0/q8_1: multiply by 127/amax, round half to even, store d (and s) as f16.
+        #if arch(x86_64)
+        let sign = _mm256_set1_ps(-0.0)
+        let m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                              _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)))
+        let amax = max(max(max(m[0], m[1]), max(m[2], m[3])), max(max(m[4], m[5]), max(m[6], m[7])))
         let d = amax / 127
-        let id: Float = d > 0 ? 1 / d : 0
-        let scaled = SIMD8<Float>(repeating: id)
-        let q0 = SIMD8<Int32>((v0 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q1 = SIMD8<Int32>((v1 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q2 = SIMD8<Int32>((v2 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let q3 = SIMD8<Int32>((v3 * scaled).rounded(.toNearestOrAwayFromZero), rounding: .towardZero)
-        let out = UnsafeMutableRawPointer(q)
-        out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q0), as: SIMD8<Int8>.self)
-        out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q1), toByteOffset: 8, as: SIMD8<Int8>.self)
-        out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q2), toByteOffset: 16, as: SIMD8<Int8>.self)
-        out.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q3), toByteOffset: 24, as: SIMD8<Int8>.self)
-        scale.pointee = d
-        sum.pointee = d * Float((q0 &+ q1 &+ q2 &+ q3).wrappedSum())
+        let multiplier = _mm256_set1_ps(amax != 0 ? 127 / amax : 0)
+        // vcvtps2dq rounds to nearest even under the default MXCSR, as ggml's _mm256_round_ps does.
+        let i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, multiplier))
+        let i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, multiplier))
+        let i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, multiplier))
+        let i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, multiplier))
+        let lanes = unsafeBitCast(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)), to: SIMD8<Int32>.self)
+        let total = (lanes[0] &+ lanes[1]) &+ (lanes[2] &+ lanes[3]) &+ (lanes[4] &+ lanes[5]) &+ (lanes[6] &+ lanes[7])
+        let packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
+        let ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+        UnsafeMutableRawPointer(q).storeBytes(of: ordered, as: SIMD4<Int64>.self)
+        #else
+        var amax: Float = 0
+        for i in 0..<32 { amax = max(amax, abs(x[i])) }
+        let d = amax / 127
+        let multiplier: Float = amax != 0 ? 127 / amax : 0
+        var total: Int32 = 0
+        for i in 0..<32 {
+            let value = Int32((x[i] * multiplier).rounded(.toNearestOrEven))
+            q[i] = Int8(value)
+            total += value
+        }
+        #endif
+        scale.pointee = Float(Float16(d))
+        sum.pointee = Float(Float16(d * Float(total)))
     }
 
     /// The dequantized value of row `row`, column `column` (for tests).

@@ -86,18 +86,28 @@ public final class HTTPServer: Sendable {
     /// - Parameters:
     ///   - host: an address or name to listen on, `127.0.0.1` for this machine only.
     ///   - port: 0 lets the system pick a free port, read back from `port`.
-    /// - Throws: `ModelServerError` when the address cannot be listened on.
-    public init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) throws {
+    /// - Throws: `ModelServerError` when the address cannot be listened on or `limits` are out of range.
+    public convenience init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) throws {
+        try Self.check(limits)
+        try self.init(listener: HTTPListener(host: host, port: port), limits: limits, handler: handler)
+    }
+
+    /// Serves a socket bound earlier.
+    /// - Throws: `ModelServerError.invalidConfiguration` when `limits` are out of range.
+    public init(listener: HTTPListener, limits: Limits = Limits(), handler: @escaping Handler) throws {
+        try Self.check(limits)
+        self.host = listener.host
+        self.port = listener.port
+        self.limits = limits
+        self.handler = handler
+        self.listener = listener.adopt()
+    }
+
+    private static func check(_ limits: Limits) throws {
         guard limits.maxConnections >= 1, limits.maxHeadBytes >= 256, limits.maxBodyBytes >= 0 else {
             throw ModelServerError.invalidConfiguration(
                 "maxConnections must be at least 1 and maxHeadBytes at least 256")
         }
-        let (listener, bound) = try Socket.listen(host: host, port: port, backlog: 128)
-        self.host = host
-        self.port = bound
-        self.limits = limits
-        self.handler = handler
-        self.listener = listener
     }
 
     deinit {

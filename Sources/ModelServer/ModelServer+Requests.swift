@@ -120,6 +120,10 @@ extension ModelServer {
                 throw APIError.invalid("Cannot tokenize '\(inputName)': \(error)", param: inputName)
             }
         }
+        if configuration.countTokens != nil && promptTokens == 0 {
+            throw APIError.invalid("'\(inputName)' has no tokens; send some text", param: inputName,
+                                   code: "invalid_value")
+        }
         let maxTokens = requestedMaxTokens ?? min(configuration.defaultMaxTokens, context - promptTokens)
         if promptTokens >= context || maxTokens < 1 {
             throw APIError.invalid(

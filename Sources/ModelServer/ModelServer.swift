@@ -196,6 +196,9 @@ public struct ModelServer: Sendable {
     }
 
     static func generationFailure(_ error: any Error) -> APIError {
+        if case InferenceError.invalidRequest(let detail) = error {
+            return .invalid("The model refused the request: \(detail)", code: "invalid_request")
+        }
         if error is CancellationError {
             return APIError(status: 503, message: "The request was cancelled before it completed",
                             type: "server_error", param: nil, code: "cancelled")

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+// Linux only: the server relies on MSG_NOSIGNAL and POLLRDHUP.
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why the server could not start.
 public enum ModelServerError: Error, Equatable, CustomStringConvertible {
@@ -53,11 +50,7 @@ struct Socket: Sendable {
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
         hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let info = list else {

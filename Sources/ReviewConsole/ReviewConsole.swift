@@ -73,7 +73,7 @@ public struct ReviewConsole {
     /// - Throws: `StoreError.notFound` for an unknown rater or rubric (before anything is
     ///   shown), and database errors.
     public mutating func run() throws -> SessionSummary {
-        let session = try workspace.startReviewSession(rater: options.rater, filter: options.filter,
+        var session = try workspace.startReviewSession(rater: options.rater, filter: options.filter,
                                                        settings: options.settings, seed: options.seed)
         self.session = session
         say("Reviewing as \(session.rater.name). Type ? at any prompt for help.", .hint)
@@ -88,7 +88,7 @@ public struct ReviewConsole {
             if let next = reopened {
                 item = next
                 reopened = nil
-            } else if let next = try workspace.claimNextItem(in: session, sequence: claims) {
+            } else if let next = try workspace.claimNextItem(in: &session, sequence: claims) {
                 claims += 1
                 item = next
             } else {

@@ -8,9 +8,9 @@ struct AgreementCommand: AsyncParsableCommand {
         commandName: "agreement",
         abstract: "Inter-rater agreement per criterion; per rater, agreement with the others and gold accuracy.",
         discussion: """
-            Krippendorff's alpha at each criterion's level (binary and nominal → nominal, ordinal, interval),
-            items as units, with a bootstrap interval over items; Cohen's kappa where exactly two raters
-            answered. Per rater: the share of their answers equal to another rater's on the same item, alpha
+            Krippendorff's alpha at each criterion's level (binary and nominal → nominal, ordinal, interval), \
+            items as units, with a bootstrap interval over items; Cohen's kappa where exactly two raters \
+            answered. Per rater: the share of their answers equal to another rater's on the same item, alpha \
             without them, and their accuracy on gold items.
             """)
 

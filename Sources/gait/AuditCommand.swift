@@ -8,10 +8,10 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Bias audit over prompt attributes and counterfactual groups.",
         discussion: """
-            Per attribute and slice: items, quality and pass rate with intervals, the disparity ratios to the
-            reference slice with the four-fifths flag, Mann–Whitney and permutation p-values Holm-adjusted
-            across the audit, and a verdict: disparity (flagged and significant), possible disparity (one of
-            the two), no evidence, insufficient data (fewer than --min-n items). Counterfactual groups are
+            Per attribute and slice: items, quality and pass rate with intervals, the disparity ratios to the \
+            reference slice with the four-fifths flag, Mann–Whitney and permutation p-values Holm-adjusted \
+            across the audit, and a verdict: disparity (flagged and significant), possible disparity (one of \
+            the two), no evidence, insufficient data (fewer than --min-n items). Counterfactual groups are \
             tested as pairs; agreement is shown within each slice. The output states the method.
             """)
 

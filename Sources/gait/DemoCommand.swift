@@ -11,10 +11,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The first run: a workspace, the demo prompts, the model, crawl candidates, the review console.",
         discussion: """
-            In DIR (created if needed) it creates a workspace, imports the demo prompt set (shipped
-            inside gait), fetches the embedded model if it is missing, generates crawl candidates
-            with a progress bar, and opens the review console for a lead named after you. Running
-            it again continues where it stopped: an unfinished run is resumed, a finished one is
+            In DIR (created if needed) it creates a workspace, imports the demo prompt set (shipped \
+            inside gait), fetches the embedded model if it is missing, generates crawl candidates \
+            with a progress bar, and opens the review console for a lead named after you. Running \
+            it again continues where it stopped: an unfinished run is resumed, a finished one is \
             not repeated, and the console shows what is left to rate.
             """)
 

@@ -27,6 +27,7 @@ struct Gait: AsyncParsableCommand {
             StagesCommand.self,
             VerifyCommand.self,
             ModelCommand.self,
+            TuneCommand.self,
             ReportCommand.self,
         ]
     )

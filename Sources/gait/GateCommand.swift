@@ -9,12 +9,12 @@ struct GateCommand: AsyncParsableCommand {
         commandName: "gate",
         abstract: "Decide a stage change of a scope from the ratings: pass, fail or inconclusive.",
         discussion: """
-            Evaluates the gate rules of gait.yaml (or --rules FILE) for one transition on the
-            evidence of the stage the scope leaves, prints every condition with its value, interval,
-            threshold and result, and stores the decision with its evidence in the audit log.
-            With --current it re-checks the conditions of the stage the scope is in (on that stage's
-            ratings, e.g. the run stage's spot checks); --apply then demotes the scope one stage when
-            a critical condition fails.
+            Evaluates the gate rules of gait.yaml (or --rules FILE) for one transition on the \
+            evidence of the stage the scope leaves, prints every condition with its value, interval, \
+            threshold and result, and stores the decision with its evidence in the audit log. \
+            With --current it re-checks the conditions of the stage the scope is in (on that stage's \
+            ratings, e.g. the run stage's spot checks); --apply then demotes the scope one stage when \
+            a critical condition fails. \
             Exit codes: 0 pass, 100 fail, 101 inconclusive (1, 64, 65 for errors).
             """)
 

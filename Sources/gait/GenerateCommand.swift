@@ -12,11 +12,11 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Generate candidates for a prompt set and queue them for review by the stage policy.",
         discussion: """
-            Records a run (model, sampling parameters, seed, stage, timings, tokens, CPU-seconds),
-            stores every candidate and queues items as gait.yaml's stage policy says: crawl reviews
-            every candidate, walk and run a seeded sample plus every candidate an automatic check
-            flags (empty, cut at the token limit, repeated n-grams). Each prompt is committed on its
-            own: after Ctrl-C or a crash, `gait generate --resume RUN` finishes the rest with the
+            Records a run (model, sampling parameters, seed, stage, timings, tokens, CPU-seconds), \
+            stores every candidate and queues items as gait.yaml's stage policy says: crawl reviews \
+            every candidate, walk and run a seeded sample plus every candidate an automatic check \
+            flags (empty, cut at the token limit, repeated n-grams). Each prompt is committed on its \
+            own: after Ctrl-C or a crash, `gait generate --resume RUN` finishes the rest with the \
             same parameters. A stage a scope has not reached is refused unless --force.
             """)
 

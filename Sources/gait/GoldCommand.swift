@@ -15,11 +15,11 @@ struct GoldCommand: AsyncParsableCommand {
             discussion: """
                 Either an item and its expected answers:
                   gait gold add 42 --expect helpful=4 --expect correct=yes --lead NAME
-                or a JSONL file of prompts (the prompt import format) with "answer" (the text the
-                raters judge; "answer_b" too for a pairwise rubric) and "expected" (criterion →
+                or a JSONL file of prompts (the prompt import format) with "answer" (the text the \
+                raters judge; "answer_b" too for a pairwise rubric) and "expected" (criterion → \
                 answer), queued as gold items of --rubric at --stage:
                   gait gold add --file gold.jsonl --set gold --rubric helpfulness --lead NAME
-                Answers are given as stored: yes/no, an option, an integer, a number, or a/b/=.
+                Answers are given as stored: yes/no, an option, an integer, a number, or a/b/=. \
                 Raters are never told an item is gold; `gait raters show NAME` reports accuracy.
                 """)
 

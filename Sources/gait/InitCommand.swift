@@ -8,10 +8,10 @@ struct InitCommand: AsyncParsableCommand {
         commandName: "init",
         abstract: "Create or upgrade the workspace database.",
         discussion: """
-            Creates the database (WAL journal, foreign keys on) with the schema compiled into this
-            build, or applies the migrations an older workspace lacks; imports the shipped rubrics;
-            writes gait.yaml with the default stage policy next to the database if there is none.
-            Running it again changes nothing. A database written by a newer Gait, a SQLite file that
+            Creates the database (WAL journal, foreign keys on) with the schema compiled into this \
+            build, or applies the migrations an older workspace lacks; imports the shipped rubrics; \
+            writes gait.yaml with the default stage policy next to the database if there is none. \
+            Running it again changes nothing. A database written by a newer Gait, a SQLite file that \
             is not a Gait workspace, or a damaged file are refused.
             """)
 

@@ -42,6 +42,11 @@ struct ModelBenchCommand: ParsableCommand {
         var prompt_tokens: Int
         var gen_tokens: Int
         var repetitions: Int
+        /// Rates per CPU second of the process (medians): on a busy machine the wall-clock rates above depend on
+        /// the neighbours, these much less. With one thread they are the single-core speed.
+        var prompt_tokens_per_cpu_s: Double
+        var gen_tokens_per_cpu_s: Double
+        var wall_seconds: Double
     }
 
     func run() throws {
@@ -61,11 +66,16 @@ struct ModelBenchCommand: ParsableCommand {
             }
             _ = try once(seed: 0, gen: min(genTokens, 8))
             var promptRates: [Double] = [], genRates: [Double] = []
+            var promptCPURates: [Double] = [], genCPURates: [Double] = []
+            let wallStart = Date()
             for repetition in 0..<repetitions {
                 let run = try once(seed: UInt64(repetition + 1), gen: genTokens)
                 promptRates.append(Double(prompt.count) / run.promptSeconds)
                 genRates.append(Double(genTokens) / run.decodeSeconds)
+                promptCPURates.append(Double(prompt.count) / run.promptCPUSeconds)
+                genCPURates.append(Double(genTokens * n) / run.decodeCPUSeconds)
             }
+            let wall = Date().timeIntervalSince(wallStart)
             func median(_ values: [Double]) -> Double {
                 let sorted = values.sorted()
                 return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
@@ -75,7 +85,9 @@ struct ModelBenchCommand: ParsableCommand {
                 prompt_tokens_per_s: median(promptRates), gen_tokens_per_s: median(genRates),
                 aggregate_gen_tokens_per_s: median(genRates) * Double(n),
                 peak_rss_bytes: ProcessMemory.peakResidentBytes(), threads: engine.pool.threadCount, n: n,
-                prompt_tokens: prompt.count, gen_tokens: genTokens, repetitions: repetitions)
+                prompt_tokens: prompt.count, gen_tokens: genTokens, repetitions: repetitions,
+                prompt_tokens_per_cpu_s: median(promptCPURates), gen_tokens_per_cpu_s: median(genCPURates),
+                wall_seconds: wall)
             switch options.format {
             case .json: try printJSON(report)
             case .text:
@@ -84,9 +96,10 @@ struct ModelBenchCommand: ParsableCommand {
                     generation: %.1f tokens/s per candidate, %.1f tokens/s aggregate (n = %d, %d tokens each)
                     peak RSS:   %.1f MiB
                     threads:    %d; medians of %d runs
+                    per CPU second: prompt %.1f tokens, generation %.1f tokens (all candidates)
                     """, report.prompt_tokens_per_s, report.prompt_tokens, report.gen_tokens_per_s,
                     report.aggregate_gen_tokens_per_s, n, genTokens, Double(report.peak_rss_bytes) / 1_048_576,
-                    report.threads, repetitions))
+                    report.threads, repetitions, report.prompt_tokens_per_cpu_s, report.gen_tokens_per_cpu_s))
             }
         } catch { throw modelExitCode(for: error) }
     }

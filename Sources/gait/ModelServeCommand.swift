@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GaitStore
 import Inference
 import ModelServer
 
@@ -25,6 +26,9 @@ struct ModelServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: "A GGUF file (default: the embedded model, fetched if missing).")
     var modelPath: String?
 
+    @Option(help: "Threads for the numeric kernels (default: the number of cores).")
+    var threads: Int?
+
     @Option(name: .customLong("max-queued"), help: "Requests that may wait for the model; more get HTTP 503.")
     var maxQueued = 64
 
@@ -34,25 +38,37 @@ struct ModelServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
         guard maxQueued >= 0 else { throw ValidationError("--max-queued must be 0 or more, not \(maxQueued)") }
-        guard maxN >= 1 else { throw ValidationError("--max-n must be 1 or more, not \(maxN)") }
+        guard (1...64).contains(maxN) else { throw ValidationError("--max-n must be between 1 and 64, not \(maxN)") }
+        if let threads, threads < 1 || threads > 256 {
+            throw ValidationError("--threads must be between 1 and 256, not \(threads)")
+        }
     }
 
     func run() async throws {
         let server: HTTPServer
         let name: String
         do {
-            let model = try await ServedModel.load(path: modelPath)
+            // Bind before loading (or fetching) the model, so a port in use is reported at once.
+            let listener = try HTTPListener(host: host, port: port)
+            let model = try ServedModel.load(path: modelPath, threads: threads)
             let api = try ModelServer(generator: model.generator, configuration: ModelServer.Configuration(
                 contextLength: model.contextLength, countTokens: model.countTokens, maxCandidates: maxN,
                 maxQueuedRequests: maxQueued))
-            server = try HTTPServer(host: host, port: port, handler: api.respond)
+            server = try HTTPServer(listener: listener, handler: api.respond)
             name = api.modelName
         } catch let error as ModelServerError {
-            Self.diagnose("Error: \(error)\nHint: choose another --port, or stop the process that uses it.")
+            let hint = switch error {
+            case .listenFailed: "choose another --port, or stop the process that uses it."
+            case .invalidAddress: "give --host as an address of this machine, such as 127.0.0.1 or 0.0.0.0."
+            case .invalidConfiguration: "check --max-n and --max-queued."
+            }
+            Self.diagnose("Error: \(error)\nHint: \(hint)")
             throw ExitCode(1)
+        } catch let error as StoreError {
+            Self.diagnose("Error: \(error)\nHint: give a GGUF file with --model, or leave it out for the embedded model.")
+            throw ExitCode(65)
         } catch {
-            Self.diagnose("Error: \(error)")
-            throw ExitCode(1)
+            throw modelExitCode(for: error)
         }
         // Writes to a vanished client must fail, not kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -82,10 +98,10 @@ struct ServedModel {
     /// Prompt plus completion tokens the model can attend to.
     var contextLength: Int
     /// Tokens of an input after the chat template, for refusing requests beyond the context.
-    var countTokens: (@Sendable (GenerationInput) throws -> Int)?
+    var countTokens: @Sendable (GenerationInput) throws -> Int
 
-    /// Loads the GGUF at `path`, or the embedded default model.
-    static func load(path: String?, threads: Int? = nil) async throws -> ServedModel {
+    /// Loads the GGUF at `path`, or the embedded default model (fetched when missing, saying so on stderr).
+    static func load(path: String?, threads: Int?) throws -> ServedModel {
         let generator = try GeneratorFactory.localEngine(path: path, threads: threads)
         let model = generator.engine.model
         return ServedModel(generator: generator, contextLength: model.config.contextLength,

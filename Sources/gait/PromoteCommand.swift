@@ -37,9 +37,9 @@ struct PromoteCommand: AsyncParsableCommand {
         commandName: "promote",
         abstract: "Move a scope one stage up, with a passing gate decision or a lead's override.",
         discussion: """
-            Uses the latest gate decision for the transition when it passed after the scope entered
-            its stage; otherwise evaluates the gate now (and stores that decision). Without a pass
-            nothing changes, unless a lead passes --override --reason TEXT. The change is recorded
+            Uses the latest gate decision for the transition when it passed after the scope entered \
+            its stage; otherwise evaluates the gate now (and stores that decision). Without a pass \
+            nothing changes, unless a lead passes --override --reason TEXT. The change is recorded \
             in the audit log with the decision that justified it.
             """)
 
@@ -57,8 +57,8 @@ struct DemoteCommand: AsyncParsableCommand {
         commandName: "demote",
         abstract: "Move a scope down, on a re-check that fails a critical condition or a lead's override.",
         discussion: """
-            Uses the latest re-check of the scope's stage (`gait gate --current`) when it failed on a
-            critical condition after the scope entered its stage; otherwise re-checks now (and stores
+            Uses the latest re-check of the scope's stage (`gait gate --current`) when it failed on a \
+            critical condition after the scope entered its stage; otherwise re-checks now (and stores \
             that decision). Without such a failure nothing changes, unless a lead passes --override
             --reason TEXT. The change is recorded in the audit log with its decision.
             """)

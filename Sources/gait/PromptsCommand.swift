@@ -13,8 +13,8 @@ struct PromptsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import prompts from a JSONL file into a set (all or nothing).",
             discussion: """
-                One JSON object a line: "id" and "prompt" are required; "attributes" (an object of
-                strings), "scope", "counterfactual_group" and "reference" are optional. Any bad line
+                One JSON object a line: "id" and "prompt" are required; "attributes" (an object of \
+                strings), "scope", "counterfactual_group" and "reference" are optional. Any bad line \
                 is reported with its number, and nothing of the file is imported.
                 """)
 

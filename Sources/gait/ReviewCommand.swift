@@ -12,14 +12,14 @@ struct ReviewCommand: AsyncParsableCommand {
         commandName: "review",
         abstract: "The review console: rate queued items one line at a time.",
         discussion: """
-            Shows each item (`[i/N] item · stage · rubric vN`, the prompt, the answer, or A and B for
-            pairwise items) and asks every criterion of its rubric in turn; a rating is saved when
-            the last question is answered. At any prompt: ? help, h instructions, s skip, u undo the
-            last saved rating, c TEXT comment, f NAME,... flags, x REASON discard, q quit. Input may
-            come from a terminal or a pipe, line by line. The lease length, gold rate and idle
+            Shows each item (`[i/N] item · stage · rubric vN`, the prompt, the answer, or A and B for \
+            pairwise items) and asks every criterion of its rubric in turn; a rating is saved when \
+            the last question is answered. At any prompt: ? help, h instructions, s skip, u undo the \
+            last saved rating, c TEXT comment, f NAME,... flags, x REASON discard, q quit. Input may \
+            come from a terminal or a pipe, line by line. The lease length, gold rate and idle \
             threshold come from the queue section of gait.yaml.
 
-            Lead-only: --queue-of NAME shows another rater's leases and open items (gold items
+            Lead-only: --queue-of NAME shows another rater's leases and open items (gold items \
             included) instead of starting a session; the --rater must be a lead.
             """)
 

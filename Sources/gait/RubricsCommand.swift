@@ -13,8 +13,8 @@ struct RubricsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register rubric versions from YAML files.",
             discussion: """
-                Versions are immutable: a file with the same name and version as a registered one
-                must have the same content; a changed rubric needs a new version number. The shipped
+                Versions are immutable: a file with the same name and version as a registered one \
+                must have the same content; a changed rubric needs a new version number. The shipped \
                 rubrics in rubrics/ are imported by `gait init`.
                 """)
 

@@ -59,10 +59,10 @@ struct ScoresCommand: AsyncParsableCommand {
         commandName: "scores",
         abstract: "Quality per stage, scope and slice, per criterion, with intervals.",
         discussion: """
-            Item-level: the ratings of an item are averaged first. Per criterion: items, mean, normalized
-            mean (v − min)/(max − min) with a bootstrap interval over items; for binary criteria the share of
-            items most raters answered yes with a Wilson interval (the acceptance rate for the acceptance
-            criterion); nominal criteria show answers per option; pairwise criteria items won by A, B, ties.
+            Item-level: the ratings of an item are averaged first. Per criterion: items, mean, normalized \
+            mean (v − min)/(max − min) with a bootstrap interval over items; for binary criteria the share of \
+            items most raters answered yes with a Wilson interval (the acceptance rate for the acceptance \
+            criterion); nominal criteria show answers per option; pairwise criteria items won by A, B, ties. \
             Slices are the values of the prompts' attributes within each stage and scope.
             """)
 

@@ -9,7 +9,7 @@ struct StagesCommand: AsyncParsableCommand {
         commandName: "stages",
         abstract: "Show each scope's stage, since when and why; with --scope, its history.",
         discussion: """
-            A scope starts in crawl with its first candidate. Each promotion or demotion names the
+            A scope starts in crawl with its first candidate. Each promotion or demotion names the \
             gate decision that justified it, or the lead who overrode the gate and why.
             """)
 

@@ -9,7 +9,7 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Agreement, intervals, paired tests, Bradley–Terry and the bias audit on plain CSV.",
         discussion: """
-            Every CSV needs a header row. With --format json the result goes to stdout as one JSON object.
+            Every CSV needs a header row. With --format json the result goes to stdout as one JSON object. \
             Exit codes: 0 success, 64 usage error, 65 bad input data (the message names the line).
             """,
         subcommands: [

@@ -7,9 +7,9 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Queue progress per stage, rubric and scope; ratings per rater; leases.",
         discussion: """
-            An item is pending with no live rating or lease, in progress with some but fewer
-            ratings than its overlap, complete with as many. Gold items are counted among them and
-            in the GOLD column. Leases are live until they expire; expired ones are released by
+            An item is pending with no live rating or lease, in progress with some but fewer \
+            ratings than its overlap, complete with as many. Gold items are counted among them and \
+            in the GOLD column. Leases are live until they expire; expired ones are released by \
             the next claim.
             """)
 

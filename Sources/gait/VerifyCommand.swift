@@ -7,7 +7,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check the audit log's hash chain, the audited rows, SQLite's integrity and the schema version.",
         discussion: """
-            Recomputes every event's content from the rows as they are now and the hash chain; the
+            Recomputes every event's content from the rows as they are now and the hash chain; the \
             first event that no longer matches is reported. Exits 1 on any failure.
             """)
 

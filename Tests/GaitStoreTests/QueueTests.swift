@@ -148,6 +148,33 @@ enum QueueFixture {
         #expect(seeds == [11, 11, 12])
     }
 
+    @Test func aSessionKeepsItsPlaceBetweenClaimsAndSkipsWhatOthersTook() throws {
+        let workspace = try QueueFixture.workspace(clock: clock)
+        let items = try QueueFixture.queue(workspace, count: 100, overlap: 2)
+        var ana = try session(workspace, "ana", seed: 11)
+        var kept: [Int64] = []
+        while let item = try workspace.claimNextItem(in: &ana, sequence: kept.count) { kept.append(item.itemID) }
+        let ben = try session(workspace, "ben", seed: 11)
+        var fresh: [Int64] = []
+        while let item = try workspace.claimNextItem(in: ben, sequence: fresh.count) { fresh.append(item.itemID) }
+        #expect(kept == fresh)
+        #expect(kept.sorted() == items)
+        // cy and lee scan lists that overlap: each must skip what the other took, never oversubscribe.
+        let single = try QueueFixture.queue(workspace, count: 80, overlap: 1, set: "t")
+        var cy = try session(workspace, "cy", seed: 3)
+        var lee = try session(workspace, "lee", seed: 4)
+        var served: [Int64] = []
+        var sequence = 0
+        while true {
+            let mine = try workspace.claimNextItem(in: &cy, sequence: sequence)
+            let theirs = try workspace.claimNextItem(in: &lee, sequence: sequence)
+            sequence += 1
+            if mine == nil && theirs == nil { break }
+            served += [mine, theirs].compactMap { $0?.itemID }
+        }
+        #expect(served.sorted() == single)
+    }
+
     @Test func goldItemsAreMixedInAtTheRateAndNeverAfterTheRegularWork() throws {
         let workspace = try QueueFixture.workspace(clock: clock)
         let regular = try QueueFixture.queue(workspace, count: 40, overlap: 1)

@@ -149,6 +149,34 @@ struct HTTPServerTests {
         #expect(error?.description.hasPrefix("Cannot listen on no such host.invalid:0: ") == true)
     }
 
+    @Test func aListenerBoundEarlierServesRequestsThatArrivedBefore() async throws {
+        let listener = try HTTPListener(host: "127.0.0.1", port: 0)
+        let port = listener.port
+        let response = try await withThrowingTaskGroup(of: RawResponse?.self) { group in
+            // The request is sent before any server exists: it waits in the backlog.
+            group.addTask { try await rawHTTP(port: port, method: "GET", path: "/early") }
+            let server = try HTTPServer(listener: listener, handler: Self.echo)
+            #expect(server.port == port)
+            group.addTask { await server.run(); return nil }
+            var response: RawResponse?
+            while let next = try await group.next() {
+                if let next {
+                    response = next
+                    server.shutdown()
+                }
+            }
+            return response
+        }
+        #expect(response?.body == "GET /early 0")
+    }
+
+    @Test func refusesBadLimits() {
+        #expect(throws: ModelServerError.invalidConfiguration(
+            "maxConnections must be at least 1 and maxHeadBytes at least 256")) {
+            try HTTPServer(host: "127.0.0.1", port: 0, limits: HTTPServer.Limits(maxConnections: 0), handler: Self.echo)
+        }
+    }
+
     @Test func refusesABadConfiguration() {
         #expect(throws: ModelServerError.invalidConfiguration("contextLength must be at least 1, got 0")) {
             try ModelServer(generator: FakeGenerator(), configuration: .init(contextLength: 0))

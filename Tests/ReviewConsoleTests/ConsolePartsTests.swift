@@ -46,6 +46,11 @@ import Testing
         #expect(TextLayout.escaped("héllo — 日本") == "héllo — 日本")
     }
 
+    @Test func reflowingJoinsHardWrappedLinesButKeepsListItemsAndParagraphs() {
+        let text = "Judge the answer\nas asked.\n- first item\n  continues here\n2. numbered\n\nNew paragraph\nends.\n"
+        #expect(TextLayout.reflowed(text) == "Judge the answer as asked.\n- first item continues here\n2. numbered\n\nNew paragraph ends.")
+    }
+
     @Test func wrappingBreaksAtWordsKeepsParagraphsAndCutsLongWords() {
         #expect(TextLayout.wrapped("one two three four five six", width: 12, indent: "  ") == "  one two\n  three four\n  five six")
         #expect(TextLayout.wrapped("a\n\nb", width: 20, indent: "  ") == "  a\n\n  b")

@@ -1,1 +1,0 @@
-// The Tuning module; see DESIGN.md for what belongs here.
