@@ -27,7 +27,7 @@ let package = Package(
             name: "gait",
             dependencies: [
                 "GaitCore", "GaitStore", "Inference", "Generation", "ReviewConsole", "Statistics", "Rollout",
-                "Tuning", "Reports", "ModelServer", "Evaluation",
+                "Tuning", "Reports", "ModelServer", "Evaluation", "ReportGathering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +48,7 @@ let package = Package(
                        providers: [.apt(["libxml2-dev"])]),
         .target(name: "Reports", dependencies: ["GaitCore", "Statistics", "Kernels", "CLibXML2"],
                 plugins: ["EmbedResources"]),
+        .target(name: "ReportGathering", dependencies: ["GaitCore", "GaitStore", "Evaluation", "Rollout", "Reports", "Statistics"]),
         .executableTarget(name: "embed-resources"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
         .executableTarget(
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
+        .testTarget(name: "ReportGatheringTests", dependencies: ["ReportGathering", "GaitStore", "Rollout", "Reports"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore", "GaitStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GaitStore
+import ReportGathering
 import Reports
 
 /// `gait report`: writes HTML and XML reports, or validates an XML report against its schema.
@@ -8,6 +10,11 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Write session, gate and bias reports (HTML and XML), or validate an XML report.",
         discussion: """
+            gait report session|gate|bias --out DIR writes KIND.html and KIND.xml into DIR (and \
+            gate-junit.xml for gate), each XML validated against its schema first, and prints their paths. \
+            session takes --rater and --since; gate takes --scope; bias takes --scope and --rubric (default: \
+            the rubric with most ratings). A workspace with nothing to report still gets a report that says so.
+
             gait report --validate FILE checks an XML report (session, gate, bias, or JUnit from \
             gait gate --junit) against its schema, detected from the root element, and prints every \
             problem with its line. Exit codes: 0 valid, 65 invalid or unreadable.
@@ -40,6 +47,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only facts since this date.", valueName: "YYYY-MM-DD"))
     var since: String?
 
+    @Option(help: "The rubric to audit (bias; default: the rubric with most ratings).")
+    var rubric: String?
+
     func validate() throws {
         if fileToValidate != nil, kind != nil {
             throw ValidationError("Give either a report kind to write or --validate FILE, not both.")
@@ -47,12 +57,23 @@ struct ReportCommand: AsyncParsableCommand {
         if fileToValidate == nil, kind == nil {
             throw ValidationError("Missing a report kind (session, gate or bias) or --validate FILE.")
         }
+        guard let kind else { return }
+        if out == nil { throw ValidationError("Missing --out DIR: the folder to write \(kind.rawValue).html and \(kind.rawValue).xml into.") }
+        let unused: [(String, String?, Set<Kind>)] = [("--scope", scope, [.gate, .bias]), ("--rater", rater, [.session]),
+                                                       ("--since", since, [.session]), ("--rubric", rubric, [.bias])]
+        for (name, value, kinds) in unused where value != nil && !kinds.contains(kind) {
+            let names = Kind.allCases.filter(kinds.contains).map(\.rawValue).joined(separator: " and ")
+            throw ValidationError("\(name) does not apply to the \(kind.rawValue) report (only to \(names)).")
+        }
+        if let since {
+            do { _ = try sinceBound(since) } catch { throw ValidationError(String(describing: error)) }
+        }
     }
 
     func run() async throws {
         guard let fileToValidate else {
-            throw ValidationError("gait report \(kind?.rawValue ?? "") cannot gather its facts from the workspace "
-                + "in this build yet; only `gait report --validate FILE` is available.")
+            if let kind, let out { try await write(kind, into: URL(fileURLWithPath: out)) }
+            return
         }
         try await withErrorHandling {
             let result: ReportValidation
@@ -81,6 +102,44 @@ struct ReportCommand: AsyncParsableCommand {
             if !result.isValid { throw ExitCode(Exit.dataError) }
         }
     }
+}
+
+extension ReportCommand {
+    /// Gathers the report's facts from the workspace, writes its files and prints their paths.
+    func write(_ kind: Kind, into directory: URL) async throws {
+        try await withErrorHandling {
+            let gatherer = ReportGatherer(workspace: try global.openWorkspace(), generator: "gait")
+            let files: [URL]
+            let notes: [String]
+            switch kind {
+            case .session:
+                let report = try gatherer.sessionReport(rater: rater, since: since)
+                notes = report.header.notes
+                files = try report.write(into: directory)
+            case .gate:
+                let report = try gatherer.gateReport(scope: scope)
+                notes = report.header.notes
+                files = try report.write(into: directory, hostname: ProcessInfo.processInfo.hostName)
+            case .bias:
+                let report = try gatherer.biasReport(rubric: rubric, scope: scope)
+                notes = report.header.notes
+                files = try report.write(into: directory)
+            }
+            if global.format == .json {
+                try Terminal.json(WrittenJSON(kind: kind.rawValue, files: files.map(\.path), notes: notes))
+                return
+            }
+            for note in notes where !note.hasPrefix("Method: ") { Terminal.error("Note: \(note)") }
+            for file in files { Terminal.out(file.path) }
+        }
+    }
+}
+
+/// The JSON shape of the files a report wrote.
+private struct WrittenJSON: Encodable {
+    let kind: String
+    let files: [String]
+    let notes: [String]
 }
 
 /// The JSON shape of a validation result.
