@@ -2,30 +2,7 @@ import GaitStore
 import Statistics
 
 /// Inter-rater agreement per rubric version and criterion, and per rater: what `gait agreement` prints.
-public struct WorkspaceAgreementReport: Sendable, Encodable {
-    /// The ratings read.
-    public var selection: RatingSelection
-    /// Confidence level and resampling of the bootstrap intervals.
-    public var settings: ResamplingSettings
-    /// How the numbers were computed, in plain words.
-    public var method: String
-    /// One entry per rubric version with ratings.
-    public var rubrics: [RubricAgreement]
-
-    enum CodingKeys: String, CodingKey { case rubric, scope, stage, confidence, resamples, seed, method, rubrics }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(selection.rubric, forKey: .rubric)
-        try c.encode(selection.scope, forKey: .scope)
-        try c.encode(selection.stage, forKey: .stage)
-        try c.encode(settings.confidence, forKey: .confidence)
-        try c.encode(settings.resamples, forKey: .resamples)
-        try c.encode(settings.seed, forKey: .seed)
-        try c.encode(method, forKey: .method)
-        try c.encode(rubrics, forKey: .rubrics)
-    }
-}
+public typealias WorkspaceAgreementReport = RubricReport<RubricAgreement>
 
 /// Agreement on one rubric version.
 public struct RubricAgreement: Sendable, Encodable {

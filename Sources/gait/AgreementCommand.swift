@@ -15,20 +15,14 @@ struct AgreementCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this rubric (every version with ratings).") var rubric: String?
-    @Option(help: "Only prompts of this scope.") var scope: String?
-    @Option(help: "Only items of this stage: crawl, walk or run.") var stage: Stage?
+    @OptionGroup var selection: SelectionOptions
     @OptionGroup var resampling: ResamplingOptions
 
     func run() async throws {
         try await withErrorHandling {
-            let report = try Evaluation.agreement(RatingSelection(rubric: rubric, scope: scope, stage: stage),
-                                                  settings: resampling.settings, in: global.openWorkspace())
-            if global.format == .json {
-                try Terminal.json(report)
-                return
-            }
-            Terminal.out(Self.text(report))
+            let report = try Evaluation.agreement(selection.selection, settings: resampling.settings,
+                                                  in: global.openWorkspace())
+            try global.print(report, text: Self.text)
         }
     }
 

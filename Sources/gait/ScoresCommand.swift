@@ -67,20 +67,14 @@ struct ScoresCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this rubric (every version with ratings).") var rubric: String?
-    @Option(help: "Only prompts of this scope.") var scope: String?
-    @Option(help: "Only items of this stage: crawl, walk or run.") var stage: Stage?
+    @OptionGroup var selection: SelectionOptions
     @OptionGroup var resampling: ResamplingOptions
 
     func run() async throws {
         try await withErrorHandling {
-            let report = try Evaluation.scores(RatingSelection(rubric: rubric, scope: scope, stage: stage),
-                                               settings: resampling.settings, in: global.openWorkspace())
-            if global.format == .json {
-                try Terminal.json(report)
-                return
-            }
-            Terminal.out(Self.text(report))
+            let report = try Evaluation.scores(selection.selection, settings: resampling.settings,
+                                               in: global.openWorkspace())
+            try global.print(report, text: Self.text)
         }
     }
 
@@ -111,5 +105,25 @@ struct ScoresCommand: AsyncParsableCommand {
         }
         sections.append("Method: " + wrapped(report.method))
         return sections.joined(separator: "\n\n")
+    }
+}
+
+/// Which ratings a workspace report reads: `--rubric`, `--scope`, `--stage`.
+struct SelectionOptions: ParsableArguments {
+    @Option(help: "Only this rubric (every version with ratings).") var rubric: String?
+    @Option(help: "Only prompts of this scope.") var scope: String?
+    @Option(help: "Only items of this stage: crawl, walk or run.") var stage: Stage?
+
+    var selection: RatingSelection { RatingSelection(rubric: rubric, scope: scope, stage: stage) }
+}
+
+extension GlobalOptions {
+    /// Prints a report as JSON or as its text rendering, by `--format`.
+    func print<Report: Encodable>(_ report: Report, text: (Report) -> String) throws {
+        if format == .json {
+            try Terminal.json(report)
+        } else {
+            Terminal.out(text(report))
+        }
     }
 }
