@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "ReviewConsoleTests", dependencies: ["ReviewConsole", "GaitStore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "GaitStore"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "GaitStore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
         .testTarget(name: "ReportGatheringTests", dependencies: ["ReportGathering", "GaitStore", "Rollout", "Reports"]),
