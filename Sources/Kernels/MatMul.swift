@@ -311,7 +311,9 @@ public enum MatMul {
         }
     }
 
-    /// Four activation rows against one weight row: each weight block is unpacked once for all four.
+    /// Four activation rows (`b` a multiple of 4) against one weight row: each weight block is unpacked once
+    /// for all four, and the four rows' scales and sums come as one vector each. Per row, the arithmetic is
+    /// exactly `dot`'s.
     @inline(__always)
     static func dot4(_ type: TensorType, signed: Bool, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
                      firstRow b: Int, blocks: Int) -> (Float, Float, Float, Float) {
@@ -319,20 +321,22 @@ public enum MatMul {
         var o = SIMD4<Float>()
         let width = x.columns
         let q = UnsafeRawPointer(x.quants + b * width)
-        let scales = x.scales + b * blocks, sums = x.sums + b * blocks
+        let tile = (b / 4) * blocks * 4
+        let scales = UnsafeRawPointer(x.tileScales + tile), sums = UnsafeRawPointer(x.tileSums + tile)
         for i in 0..<blocks {
             let (w, d, m) = weightBlock(type, row, i)
             let offset = i * 32
-            a0 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[i]),
+            let ds = SIMD4<Float>(repeating: d) * scales.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self)
+            a0 = _mm256_fmadd_ps(SIMD8(repeating: ds[0]),
                                  products(w, q.load(fromByteOffset: offset, as: SIMD4<Int64>.self), signed: signed), a0)
-            a1 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[blocks + i]),
+            a1 = _mm256_fmadd_ps(SIMD8(repeating: ds[1]),
                                  products(w, q.load(fromByteOffset: width + offset, as: SIMD4<Int64>.self), signed: signed), a1)
-            a2 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[2 * blocks + i]),
+            a2 = _mm256_fmadd_ps(SIMD8(repeating: ds[2]),
                                  products(w, q.load(fromByteOffset: 2 * width + offset, as: SIMD4<Int64>.self), signed: signed), a2)
-            a3 = _mm256_fmadd_ps(SIMD8(repeating: d * scales[3 * blocks + i]),
+            a3 = _mm256_fmadd_ps(SIMD8(repeating: ds[3]),
                                  products(w, q.load(fromByteOffset: 3 * width + offset, as: SIMD4<Int64>.self), signed: signed), a3)
             if !signed {
-                o += SIMD4(repeating: m) * SIMD4(sums[i], sums[blocks + i], sums[2 * blocks + i], sums[3 * blocks + i])
+                o += SIMD4(repeating: m) * sums.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self)
             }
         }
         return (a0.sum() + o[0], a1.sum() + o[1], a2.sum() + o[2], a3.sum() + o[3])

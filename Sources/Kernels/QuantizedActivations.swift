@@ -17,6 +17,10 @@ public final class QuantizedActivations: @unchecked Sendable {
     let quants: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
+    /// Scales and sums again, interleaved by tiles of four rows (`[row / 4][block][row % 4]`), so the four-row
+    /// kernel reads one vector per block instead of four scattered floats.
+    let tileScales: UnsafeMutablePointer<Float>
+    let tileSums: UnsafeMutablePointer<Float>
     /// The float rows the quants were made from (for F32/F16 weights, which take floats).
     private(set) var source: FloatMatrix?
 
@@ -32,12 +36,19 @@ public final class QuantizedActivations: @unchecked Sendable {
         scales.initialize(repeating: 0, count: n / 32)
         sums = .allocate(capacity: n / 32)
         sums.initialize(repeating: 0, count: n / 32)
+        let tiles = ((capacity + 3) / 4) * 4 * max(columns / 32, 1)
+        tileScales = .allocate(capacity: tiles)
+        tileScales.initialize(repeating: 0, count: tiles)
+        tileSums = .allocate(capacity: tiles)
+        tileSums.initialize(repeating: 0, count: tiles)
     }
 
     deinit {
         quants.deallocate()
         scales.deallocate()
         sums.deallocate()
+        tileScales.deallocate()
+        tileSums.deallocate()
     }
 
     /// Quantizes rows `0..<rows` of `matrix`.
@@ -51,6 +62,9 @@ public final class QuantizedActivations: @unchecked Sendable {
             for b in 0..<blocks {
                 Self.quantizeBlock(x + b * 32, quants + (r * columns + b * 32),
                                    scale: scales + (r * blocks + b), sum: sums + (r * blocks + b))
+                let tile = ((r / 4) * blocks + b) * 4 + r % 4
+                tileScales[tile] = scales[r * blocks + b]
+                tileSums[tile] = sums[r * blocks + b]
             }
         }
     }
