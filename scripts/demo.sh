@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product gait
+.build/release/gait model fetch
 exec .build/release/gait demo "$@"
