@@ -55,14 +55,8 @@ public struct Workspace: Sendable {
         let pool = try openPool(path: path)
         try guarded(path) {
             try pool.read { db in
-                try checkIdentity(db, path: path)
-                let migrator = makeMigrator(upTo: nil)
-                if try migrator.hasBeenSuperseded(db) {
-                    let known = Set(migrations.map(\.id))
-                    throw StoreError.newerSchema(path: path,
-                                                 unknown: try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted())
-                }
-                let pending = try migrations.map(\.id).filter { !(try migrator.appliedIdentifiers(db).contains($0)) }
+                let applied = try checkedApplied(db, migrator: makeMigrator(upTo: nil), path: path)
+                let pending = migrations.map(\.id).filter { !applied.contains($0) }
                 if !pending.isEmpty { throw StoreError.olderSchema(path: path, pending: pending) }
             }
         }
@@ -122,6 +116,17 @@ public struct Workspace: Sendable {
         if applicationID != 0 || tableCount > 0 { throw StoreError.notAWorkspace(path: path) }
     }
 
+    /// The migrations applied to a Gait workspace, refusing a foreign database or one written by
+    /// a newer Gait.
+    static func checkedApplied(_ db: Database, migrator: DatabaseMigrator, path: String) throws -> Set<String> {
+        try checkIdentity(db, path: path)
+        let applied = try migrator.appliedIdentifiers(db)
+        let known = Set(migrations.map(\.id))
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknown: unknown.sorted()) }
+        return applied
+    }
+
     static func makeMigrator(upTo last: String?) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in migrations {
@@ -136,13 +141,7 @@ public struct Workspace: Sendable {
         try guarded(path) {
             let migrator = makeMigrator(upTo: last)
             let before: [String] = try writer.read { db in
-                try checkIdentity(db, path: path)
-                if try migrator.hasBeenSuperseded(db) {
-                    let known = Set(migrations.map(\.id))
-                    throw StoreError.newerSchema(
-                        path: path, unknown: try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted())
-                }
-                return Array(try migrator.appliedIdentifiers(db))
+                Array(try checkedApplied(db, migrator: migrator, path: path))
             }
             try migrator.migrate(writer)
             try writer.write { db in

@@ -79,12 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             if !noReview {
                 Terminal.error("Opening the review console for \(reviewer). Type ? at any prompt for help, q to stop.")
-                let environment = ProcessInfo.processInfo.environment
-                let io = ConsoleIO(
-                    readLine: { Swift.readLine(strippingNewline: true) },
-                    write: { FileHandle.standardOutput.write(Data($0.utf8)) },
-                    width: ConsoleIO.wrapWidth(terminalColumns: ReviewCommand.terminalColumns(), environment: environment),
-                    colors: ConsoleIO.wantsColors(isTerminal: Terminal.stdoutIsTerminal, environment: environment))
+                let io = ReviewCommand.standardIO()
                 var console = ReviewConsole(
                     workspace: workspace,
                     options: ConsoleOptions(rater: reviewer, filter: QueueFilter(rubricName: "helpfulness"),

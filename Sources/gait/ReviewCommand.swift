@@ -49,12 +49,7 @@ struct ReviewCommand: AsyncParsableCommand {
                 try showQueue(of: queueOf, filter: filter, workspace: workspace)
                 return
             }
-            let environment = ProcessInfo.processInfo.environment
-            let io = ConsoleIO(
-                readLine: { Swift.readLine(strippingNewline: true) },
-                write: { FileHandle.standardOutput.write(Data($0.utf8)) },
-                width: ConsoleIO.wrapWidth(terminalColumns: Self.terminalColumns(), environment: environment),
-                colors: ConsoleIO.wantsColors(isTerminal: Terminal.stdoutIsTerminal, environment: environment))
+            let io = Self.standardIO()
             var console = ReviewConsole(
                 workspace: workspace,
                 options: ConsoleOptions(rater: rater, filter: filter, settings: config.queue, limit: limit,
@@ -77,6 +72,17 @@ struct ReviewCommand: AsyncParsableCommand {
             Terminal.out(table(["ITEM", "GOLD", "LEASE EXPIRES"],
                                view.leases.map { [String($0.itemID), $0.isGold ? "yes" : "no", $0.expiresAt] }))
         }
+    }
+
+    /// The console on this process's stdin and stdout: wrapped to the terminal's width, colored
+    /// only on a terminal and never with NO_COLOR.
+    static func standardIO() -> ConsoleIO {
+        let environment = ProcessInfo.processInfo.environment
+        return ConsoleIO(
+            readLine: { Swift.readLine(strippingNewline: true) },
+            write: { FileHandle.standardOutput.write(Data($0.utf8)) },
+            width: ConsoleIO.wrapWidth(terminalColumns: terminalColumns(), environment: environment),
+            colors: ConsoleIO.wantsColors(isTerminal: Terminal.stdoutIsTerminal, environment: environment))
     }
 
     /// The terminal's width in columns when stdout is a terminal.
