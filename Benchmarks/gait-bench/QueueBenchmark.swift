@@ -5,8 +5,9 @@
 //   swift run -c release gait-bench queue [ITEMS] [RATERS] [DIR]
 //
 // Each rater is a thread with its own connection pool, as separate console processes would be.
-// A queue operation is one claim plus one submit (two BEGIN IMMEDIATE transactions, the submit
-// with its audit event); a raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
+// A queue operation is one claim plus one submit, as the console does them: a rating's submit
+// and the claim of the rater's next item share one BEGIN IMMEDIATE transaction (with the
+// rating's audit event); a raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
 import Foundation
 import GaitCore
 import GaitStore
@@ -20,7 +21,7 @@ import GRDB
 private func runQueueBenchmark(_ arguments: [String]) throws {
     let items = arguments.count > 0 ? Int(arguments[0]) ?? 1000 : 1000
     let raters = arguments.count > 1 ? Int(arguments[1]) ?? 8 : 8
-    let overlap = 3
+    let overlap = min(3, raters)
     let base = arguments.count > 2 ? URL(fileURLWithPath: arguments[2]) : FileManager.default.temporaryDirectory
     let folder = base.appendingPathComponent("gait-queue-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,15 +49,20 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
         let rater = try Workspace.open(path: path)
         var session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
                                                    settings: QueueSettings(goldRate: 0), seed: Int64(index))
+        // As the console works: the first claim alone, then each submit takes the next item in
+        // the same transaction.
         var sequence = 0
-        while let item = try rater.claimNextItem(in: &session, sequence: sequence) {
+        var next = try rater.claimNextItem(in: &session, sequence: sequence)
+        while let item = next {
             sequence += 1
             let now = Date()
-            try rater.submitRating(RatingDraft(itemID: item.itemID, values: answers, shownAt: now, firstAnswerAt: now,
-                                               activeSeconds: 1), in: session)
+            next = try rater.submitRating(RatingDraft(itemID: item.itemID, values: answers, shownAt: now,
+                                                      firstAnswerAt: now, activeSeconds: 1),
+                                          in: &session, thenClaim: sequence).next
         }
         try rater.endReviewSession(session)
     }
+    let queueCPU = lastCPUSeconds
     let stored = try workspace.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0 }
     guard stored == operations else {
         throw QueueBenchmarkError("the queue stored \(stored) ratings, expected \(operations)")
@@ -79,6 +85,7 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
             }
         }
     }
+    let rawCPU = lastCPUSeconds
     let singleSeconds = try onThreads(1) { _ in
         let pool = try rawPool(rawPath)
         for item in 0..<operations {
@@ -96,6 +103,9 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     print("  raw inserts, \(raters) writers  \(format(rawRate))  (\(perWriter * raters) in \(String(format: "%.2f", rawSeconds)) s)")
     print("  raw inserts, 1 writer   \(format(singleRate))  (\(operations) in \(String(format: "%.2f", singleSeconds)) s)")
     print(String(format: "  ratio queue / raw (%d writers): %.2f (target ≥ 0.5)", raters, queueRate / rawRate))
+    print(String(format: "  CPU per operation: queue %.0f µs, raw %.0f µs (ratio %.2f; steadier than wall time on a busy machine)",
+                 queueCPU / Double(operations) * 1e6, rawCPU / Double(perWriter * raters) * 1e6,
+                 rawCPU / Double(perWriter * raters) / (queueCPU / Double(operations))))
 }
 
 /// A pool configured as `Workspace` configures its own.
@@ -107,8 +117,21 @@ private func rawPool(_ path: String) throws -> DatabasePool {
     return try DatabasePool(path: path, configuration: configuration)
 }
 
+/// The process's CPU seconds (user + system) so far.
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// CPU seconds of the last `onThreads` run (the whole process, so run nothing else meanwhile).
+nonisolated(unsafe) private var lastCPUSeconds = 0.0
+
 /// Runs `body` on `count` threads at once; returns the wall seconds until all finished.
 private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws -> Double {
+    let cpuStart = processCPUSeconds()
+    defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
     let failures = FailureBox()
     let group = DispatchGroup()
     let start = Date()

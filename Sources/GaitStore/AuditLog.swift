@@ -77,18 +77,15 @@ public enum AuditLog {
     }
 
     /// Computes the event's content hash from its rows and chains it to the previous event.
-    public static func seal(_ db: Database, _ event: PendingEvent) throws {
-        var hasher = ContentHasher()
-        hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
-        // Cached per table: an event is sealed for every rating, so the statements are prepared
-        // once per connection, and each walks its table's event_id index (migration 0003).
-        for table in tables where try db.tableExists(table.name) {
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
-            let cursor = try Row.fetchCursor(statement, arguments: [event.id])
-            while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
-        }
-        let content = hasher.finalize()
+    ///
+    /// - Parameter touched: the audited tables the event's rows went to, when the caller knows
+    ///   them; the other tables are then not searched (the hot path of a rating). Debug builds
+    ///   check the claim against a walk of every table, so a wrong list fails the tests rather
+    ///   than `gait verify` later.
+    public static func seal(_ db: Database, _ event: PendingEvent, touched: Set<String>? = nil) throws {
+        let content = try contentHash(db, event, touched: touched)
+        assert(touched == nil || content == (try? contentHash(db, event, touched: nil)),
+               "event \(event.kind) wrote rows outside the tables it declared: \(touched ?? [])")
         let previous = try String.fetchOne(
             db.cachedStatement(sql: "SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1"),
             arguments: [event.id]) ?? genesis
@@ -96,14 +93,75 @@ public enum AuditLog {
             .execute(arguments: [content, previous, chain(previous: previous, content: content), event.id])
     }
 
+    /// The canonical content hash of an event: its header and its rows in every audited table
+    /// (or in `touched` only).
+    static func contentHash(_ db: Database, _ event: PendingEvent, touched: Set<String>?) throws -> String {
+        var hasher = ContentHasher()
+        hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
+        // Cached per table: an event is sealed for every rating, so the statements are prepared
+        // once per connection, and each walks its table's event_id index (migration 0003).
+        for table in tables {
+            if let touched {
+                guard touched.contains(table.name) else { continue }
+            } else if try !db.tableExists(table.name) {
+                continue
+            }
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
+            let cursor = try Row.fetchCursor(statement, arguments: [event.id])
+            while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
+        }
+        return hasher.finalize()
+    }
+
     /// Writes an event whose rows are inserted by `body`, in the current transaction.
+    ///
+    /// - Parameter touched: the audited tables `body` writes to, when known (see `seal`).
     @discardableResult
     public static func record<T>(_ db: Database, at: Date, actor: String, kind: String, detail: String,
+                                 touching touched: Set<String>? = nil,
                                  _ body: (PendingEvent) throws -> T) throws -> T {
         let event = try begin(db, at: at, actor: actor, kind: kind, detail: detail)
         let result = try body(event)
-        try seal(db, event)
+        try seal(db, event, touched: touched)
         return result
+    }
+
+    /// Writes an event whose rows the caller holds in memory and inserts right after, with
+    /// `event.id` as their `event_id`: the hashes are computed from `rows` before anything is
+    /// written, so the event row is inserted once with its final hashes and nothing is read back.
+    ///
+    /// `rows` must be exactly the audited rows the event will own — per table, its audited
+    /// columns in `tables`' order and with the storage types SQLite will return, in the order of
+    /// their rowids. Debug builds check the event against its rows once they are written (see
+    /// `checkWritten`), so a row left out or typed differently fails the tests.
+    ///
+    /// - Returns: the event; its `id` is the `event_id` of the rows.
+    public static func append(_ db: Database, at: Date, actor: String, kind: String, detail: String,
+                              rows: [(table: String, values: [DatabaseValue])]) throws -> PendingEvent {
+        let stamp = Timestamp.string(at)
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1"))
+        let event = PendingEvent(id: (last?[0] as Int64? ?? 0) + 1, at: stamp, actor: actor, kind: kind, detail: detail)
+        var hasher = ContentHasher()
+        hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
+        for table in tables {
+            for row in rows where row.table == table.name { hasher.row(table: table.name, row.values) }
+        }
+        let content = hasher.finalize()
+        let previous = last?[1] as String? ?? genesis
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_events (id, at, actor, kind, detail, content_hash, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [event.id, stamp, actor, kind, detail, content, previous,
+                                     chain(previous: previous, content: content)])
+        return event
+    }
+
+    /// In debug builds, checks that an event written by `append` matches its rows as stored.
+    public static func checkWritten(_ db: Database, _ event: PendingEvent) {
+        assert((try? String.fetchOne(db, sql: "SELECT content_hash FROM audit_events WHERE id = ?", arguments: [event.id]))
+               == (try? contentHash(db, event, touched: nil)),
+               "event \(event.id) (\(event.kind)) was hashed from rows other than those written")
     }
 
     static func chain(previous: String, content: String) -> String {

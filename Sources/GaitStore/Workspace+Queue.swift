@@ -41,6 +41,13 @@ public struct ReviewSession: Sendable, Hashable {
     /// Regular items open at the last scan, less those claimed since (for `remaining`).
     var openAtScan = 0
 
+    /// After a claim: forgets the candidates it looked at and counts the item taken.
+    mutating func finishClaim(_ item: ClaimedItem?, dropped: Set<Int64>) {
+        upcoming.removeAll { dropped.contains($0) }
+        upcomingGold.removeAll { dropped.contains($0) }
+        if let item, !item.isGold { openAtScan = max(0, openAtScan - 1) }
+    }
+
     init(id: Int64, rater: RaterInfo, orderSeed: Int64, filter: QueueFilter, settings: QueueSettings, startedAt: String) {
         self.id = id
         self.rater = rater
@@ -275,12 +282,22 @@ extension Workspace {
     /// after a scan (a lapsed lease, an undo) take their place in the order at the next scan.
     public func claimNextItem(in session: inout ReviewSession, sequence: Int) throws -> ClaimedItem? {
         let now = clock()
-        let stamp = Timestamp.string(now)
+        let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
+        let current = session
+        let (item, dropped) = try immediate { db in try Self.claim(db, session: current, wantsGold: wantsGold, now: now) }
+        session.finishClaim(item, dropped: dropped)
+        return item
+    }
+
+    /// Before a claim's transaction: whether it serves a gold item, and — when the session's
+    /// candidates ran out — a fresh scan of the queue on a read snapshot.
+    private func prepareClaim(_ session: inout ReviewSession, sequence: Int, now: Date) throws -> Bool {
         let wantsGold = Self.unitDraw(seed: session.orderSeed, sequence: sequence) < session.settings.goldRate
         if session.upcoming.isEmpty || (wantsGold && session.upcomingGold.isEmpty) {
             // The costly part — ordering every open item — runs on a read snapshot, outside
             // the write lock, so raters do not queue behind each other's scans.
             let scanned = session
+            let stamp = Timestamp.string(now)
             let plan = try writer.read { db in
                 try Self.claimPlan(db, session: scanned, gold: scanned.settings.goldRate > 0, liveAt: stamp)
             }
@@ -288,36 +305,36 @@ extension Workspace {
             session.upcomingGold = plan.gold
             session.openAtScan = plan.open
         }
-        // The transaction re-checks the candidates in order and leases the first still open.
-        let current = session
-        let (item, dropped) = try immediate { db -> (ClaimedItem?, Set<Int64>) in
-            try db.execute(sql: "DELETE FROM leases WHERE expires_at <= ?", arguments: [stamp])
-            var dropped: Set<Int64> = []
-            let remaining = max(0, current.openAtScan - 1)
-            let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
-            for candidate in candidates {
-                dropped.insert(candidate)
-                if try Self.hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
-                    return (try Self.lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
-                }
+        return wantsGold
+    }
+
+    /// A claim's transaction body: re-checks the session's candidates in order and leases the
+    /// first still open. Returns the item and the candidates it looked at (to drop from the plan).
+    static func claim(_ db: Database, session current: ReviewSession, wantsGold: Bool, now: Date)
+        throws -> (ClaimedItem?, Set<Int64>) {
+        let stamp = Timestamp.string(now)
+        try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at <= ?").execute(arguments: [stamp])
+        var dropped: Set<Int64> = []
+        let remaining = max(0, current.openAtScan - 1)
+        let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
+        for candidate in candidates {
+            dropped.insert(candidate)
+            if try hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
+                return (try lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
             }
-            // Every candidate went to other raters meanwhile (or there were none): choose afresh
-            // inside the transaction.
-            let skipped = try Self.skippedItems(db, session: current)
-            let regular = try Self.openItems(db, session: current, gold: false, skipped: skipped, liveAt: nil, limit: 1)
-            var chosen = regular.ids.first.map { ($0, false) }
-            if wantsGold, regular.total > 0,
-               let gold = try Self.openItems(db, session: current, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
-                chosen = (gold, true)
-            }
-            guard let (itemID, gold) = chosen else { return (nil, dropped) }
-            return (try Self.lease(db, itemID: itemID, session: current, now: now,
-                                   remaining: max(0, regular.total - (gold ? 0 : 1))), dropped)
         }
-        session.upcoming.removeAll { dropped.contains($0) }
-        session.upcomingGold.removeAll { dropped.contains($0) }
-        if let item, !item.isGold { session.openAtScan = max(0, session.openAtScan - 1) }
-        return item
+        // Every candidate went to other raters meanwhile (or there were none): choose afresh
+        // inside the transaction.
+        let skipped = try skippedItems(db, session: current)
+        let regular = try openItems(db, session: current, gold: false, skipped: skipped, liveAt: nil, limit: 1)
+        var chosen = regular.ids.first.map { ($0, false) }
+        if wantsGold, regular.total > 0,
+           let gold = try openItems(db, session: current, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
+            chosen = (gold, true)
+        }
+        guard let (itemID, gold) = chosen else { return (nil, dropped) }
+        return (try lease(db, itemID: itemID, session: current, now: now,
+                          remaining: max(0, regular.total - (gold ? 0 : 1))), dropped)
     }
 
     /// Extends the session's lease on an item by the lease length from now.
@@ -378,49 +395,86 @@ extension Workspace {
     @discardableResult
     public func submitRating(_ draft: RatingDraft, in session: ReviewSession) throws -> SubmittedRating {
         let now = clock()
-        let stamp = Timestamp.string(now)
-        return try immediate { db in
-            guard let rubricID = try Int64.fetchOne(db, sql: "SELECT rubric_version_id FROM items WHERE id = ?",
-                                                    arguments: [draft.itemID]) else {
-                throw QueueError.noSuchItem(draft.itemID)
-            }
-            let rubric = try Self.rubric(db, id: rubricID)
-            let stored = try Self.validate(draft, rubric: rubric)
-            let raterID = session.rater.id
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL",
-                                arguments: [draft.itemID, raterID]) != nil {
-                throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
-            }
-            try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?", arguments: [draft.itemID, raterID])
-            if db.changesCount == 0, try !Self.hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) {
-                throw QueueError.leaseLost(itemID: draft.itemID, rater: session.rater.name)
-            }
-            let verb = draft.outcome == .rated ? "rated" : "discarded"
-            let ratingID = try AuditLog.record(db, at: now, actor: session.rater.name, kind: "ratings.submit",
-                                               detail: "item \(draft.itemID) \(verb) by \(session.rater.name)") { event in
-                try db.execute(
-                    sql: """
-                        INSERT INTO ratings (item_id, rater_id, session_id, outcome, comment, discard_reason, shown_at,
-                                             first_answer_at, submitted_at, active_seconds, event_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [draft.itemID, raterID, session.id, draft.outcome, draft.comment, draft.discardReason,
-                                Timestamp.string(draft.shownAt), draft.firstAnswerAt.map(Timestamp.string), stamp,
-                                max(0, draft.activeSeconds), event.id])
-                let ratingID = db.lastInsertedRowID
-                for (criterion, answer) in stored {
-                    try db.execute(
-                        sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [ratingID, criterion, answer.value, answer.number, event.id])
-                }
-                for flag in draft.flags.sorted() {
-                    try db.execute(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)",
-                                   arguments: [ratingID, flag, event.id])
-                }
-                return ratingID
-            }
-            return SubmittedRating(ratingID: ratingID, itemID: draft.itemID, submittedAt: stamp)
+        return try immediate { db in try Self.submit(db, draft, session: session, now: now) }
+    }
+
+    /// Submits like `submitRating(_:in:)` and, in the same transaction, leases the session's
+    /// next item like `claimNextItem(in:sequence:)`: the console's step from one item to the
+    /// next costs one commit instead of two, and the lease released by the rating and the one
+    /// taken are written together.
+    ///
+    /// When the claim fails the rating is not written either; nothing is half-done.
+    ///
+    /// - Parameter sequence: the claim's sequence number (see `claimNextItem(in:sequence:)`).
+    /// - Returns: the rating, and the next item (nil when nothing is left for this rater).
+    public func submitRating(_ draft: RatingDraft, in session: inout ReviewSession,
+                             thenClaim sequence: Int) throws -> (rating: SubmittedRating, next: ClaimedItem?) {
+        let now = clock()
+        let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
+        let current = session
+        let (rating, item, dropped) = try immediate { db in
+            let rating = try Self.submit(db, draft, session: current, now: now)
+            let (item, dropped) = try Self.claim(db, session: current, wantsGold: wantsGold, now: now)
+            return (rating, item, dropped)
         }
+        session.finishClaim(item, dropped: dropped)
+        return (rating, item)
+    }
+
+    /// The rating's rows and its audit event, inside the caller's transaction.
+    static func submit(_ db: Database, _ draft: RatingDraft, session: ReviewSession, now: Date) throws -> SubmittedRating {
+        let stamp = Timestamp.string(now)
+        guard let rubricID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rubric_version_id FROM items WHERE id = ?"),
+                                                arguments: [draft.itemID]) else {
+            throw QueueError.noSuchItem(draft.itemID)
+        }
+        let stored = try validate(draft, rubric: try rubric(db, id: rubricID))
+        let raterID = session.rater.id
+        if try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL"),
+            arguments: [draft.itemID, raterID]) != nil {
+            throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
+        }
+        try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?")
+            .execute(arguments: [draft.itemID, raterID])
+        if db.changesCount == 0, try !hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) {
+            throw QueueError.leaseLost(itemID: draft.itemID, rater: session.rater.name)
+        }
+        // The rows are built first and hashed into the event before they are inserted: a rating
+        // is the queue's hottest write, and nothing has to be read back to seal it.
+        let ratingID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM ratings")) ?? 0) + 1
+        let rating: [DatabaseValue] = [
+            ratingID.databaseValue, draft.itemID.databaseValue, raterID.databaseValue, session.id.databaseValue,
+            draft.outcome.databaseValue, draft.comment.databaseValue, draft.discardReason.databaseValue,
+            Timestamp.string(draft.shownAt).databaseValue, draft.firstAnswerAt.map(Timestamp.string).databaseValue,
+            stamp.databaseValue, max(0, draft.activeSeconds).databaseValue,
+        ]
+        let values: [[DatabaseValue]] = stored.map { criterion, answer in
+            [ratingID.databaseValue, criterion.databaseValue, answer.value.databaseValue, answer.number.databaseValue]
+        }
+        let flags: [[DatabaseValue]] = draft.flags.sorted().map { [ratingID.databaseValue, $0.databaseValue] }
+        let verb = draft.outcome == .rated ? "rated" : "discarded"
+        let event = try AuditLog.append(
+            db, at: now, actor: session.rater.name, kind: "ratings.submit",
+            detail: "item \(draft.itemID) \(verb) by \(session.rater.name)",
+            rows: [("ratings", rating)] + values.map { ("rating_values", $0) } + flags.map { ("rating_flags", $0) })
+        let eventID = event.id.databaseValue
+        try db.cachedStatement(sql: """
+            INSERT INTO ratings (id, item_id, rater_id, session_id, outcome, comment, discard_reason, shown_at,
+                                 first_answer_at, submitted_at, active_seconds, event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: StatementArguments(rating + [eventID]))
+        for row in values {
+            try db.cachedStatement(
+                sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: StatementArguments(row + [eventID]))
+        }
+        for row in flags {
+            try db.cachedStatement(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)")
+                .execute(arguments: StatementArguments(row + [eventID]))
+        }
+        AuditLog.checkWritten(db, event)
+        return SubmittedRating(ratingID: ratingID, itemID: draft.itemID, submittedAt: stamp)
     }
 
     /// Retracts a live rating of the session's rater (a retraction row with its audit event;
@@ -469,13 +523,29 @@ extension Workspace {
     /// database (see `WriterLock`): the kernel hands that lock to the next waiter the moment it
     /// is released, where SQLite's busy handler would sleep and poll (1, 2, 5, 10… ms), leaving
     /// the database idle while raters wait.
+    ///
+    /// SQLite checkpoints the write-ahead log at the end of the commit that makes it large,
+    /// which would hold the writer lock through the checkpoint's `fsync` and stall every rater.
+    /// Queue writes turn that off for their connection and checkpoint passively every
+    /// `CheckpointSchedule.interval` transactions after releasing the lock, so others write on
+    /// meanwhile.
     func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        defer {
+            if checkpoints.due(), path != ":memory:" {
+                // Passive: copies what it can without waiting for readers or writers. Failing
+                // to checkpoint now only leaves the log longer until the next attempt.
+                try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            }
+        }
         let lock = WriterLock(databasePath: path)
         defer { lock.release() }
         var attempt = 0
         while true {
             do {
                 return try writer.writeWithoutTransaction { db in
+                    if checkpoints.firstQueueWrite() {
+                        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                    }
                     var result: T?
                     try db.inTransaction(.immediate) {
                         result = try body(db)
@@ -496,8 +566,9 @@ extension Workspace {
     private static let parsedRubrics = Mutex<[String: Rubric]>([:])
 
     static func rubric(_ db: Database, id: Int64) throws -> RubricInfo {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, source_sha256, created_at, name FROM rubric_versions WHERE id = ?",
-                                         arguments: [id]) else {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, source_sha256, created_at, name FROM rubric_versions WHERE id = ?"),
+            arguments: [id]) else {
             throw StoreError.notFound(kind: "rubric version", name: String(id), hint: "see `gait rubrics list`")
         }
         let digest: String = row[1]
@@ -538,13 +609,13 @@ extension Workspace {
     /// Whether an item has a free slot the rater may take: live ratings + leases below the
     /// overlap, and neither a live rating nor a lease of this rater on it.
     static func hasOpenSlot(_ db: Database, itemID: Int64, raterID: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
+        try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT (SELECT count(*) FROM ratings r WHERE r.item_id = i.id AND r.retracted_at IS NULL)
                  + (SELECT count(*) FROM leases l WHERE l.item_id = i.id) < i.overlap
                AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)
                AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?)
             FROM items i WHERE i.id = ?
-            """, arguments: [raterID, raterID, itemID]) ?? false
+            """), arguments: [raterID, raterID, itemID]) ?? false
     }
 
     /// The items this session skipped (they do not come back in it).
@@ -629,7 +700,7 @@ extension Workspace {
     static func claimPlan(_ db: Database, session: ReviewSession, gold: Bool, liveAt: String)
         throws -> (regular: [Int64], gold: [Int64], open: Int) {
         let skipped = try skippedItems(db, session: session)
-        let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 64)
+        let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 256)
         let goldItems = gold ? try openItems(db, session: session, gold: true, skipped: skipped, liveAt: liveAt, limit: 16).ids : []
         return (regular.ids, goldItems, regular.total)
     }
@@ -637,10 +708,10 @@ extension Workspace {
     /// Inserts the lease and loads what the console shows.
     static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, remaining: Int) throws -> ClaimedItem {
         let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
-        try db.execute(
-            sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
-        guard let row = try Row.fetchOne(db, sql: """
+        try db.cachedStatement(
+            sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT i.rubric_version_id, i.stage, p.scope, p.text, a.text, b.text,
                    EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
             FROM items i
@@ -648,7 +719,7 @@ extension Workspace {
             JOIN prompts p ON p.id = a.prompt_id
             LEFT JOIN candidates b ON b.id = i.candidate_b
             WHERE i.id = ?
-            """, arguments: [itemID]) else {
+            """), arguments: [itemID]) else {
             throw QueueError.noSuchItem(itemID)
         }
         let info = try rubric(db, id: row[0])
@@ -690,5 +761,30 @@ struct WriterLock {
         guard descriptor >= 0 else { return }
         _ = flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+/// Counts a workspace's queue transactions to checkpoint the write-ahead log outside the
+/// writer lock (see `Workspace.immediate`).
+final class CheckpointSchedule: Sendable {
+    /// Transactions between checkpoints: at a dozen pages a rating, about 3 MB of log.
+    static let interval = 64
+    // (transactions so far, whether automatic checkpoints are off on this connection)
+    private let state = Mutex<(count: Int, manual: Bool)>((0, false))
+
+    /// True once: the first queue write turns automatic checkpoints off.
+    func firstQueueWrite() -> Bool {
+        state.withLock { state in
+            defer { state.manual = true }
+            return !state.manual
+        }
+    }
+
+    /// Counts a transaction; true every `interval` transactions.
+    func due() -> Bool {
+        state.withLock { state in
+            state.count += 1
+            return state.count % Self.interval == 0
+        }
     }
 }

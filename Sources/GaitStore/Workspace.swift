@@ -13,6 +13,8 @@ public struct Workspace: Sendable {
     public let path: String
     /// The current time; injected so tests control it.
     public let clock: @Sendable () -> Date
+    /// When this workspace's queue writes last checkpointed the write-ahead log.
+    let checkpoints = CheckpointSchedule()
 
     /// `PRAGMA application_id` of every Gait workspace: "GAIT" in ASCII.
     public static let applicationID: Int32 = 0x4741_4954

@@ -40,6 +40,9 @@ public struct ReviewConsole {
     var io: ConsoleIO
 
     private var session: ReviewSession?
+    /// The item the last saved rating leased in its own transaction (`.some(nil)`: the queue
+    /// was empty then); nil when the next item still has to be claimed.
+    private var prefetched: ClaimedItem??
     private var summary: SessionSummary
     /// Ratings saved in this session and not undone, newest last, with their active seconds.
     private var saved: [(ratingID: Int64, outcome: RatingOutcome, seconds: Double)] = []
@@ -73,7 +76,7 @@ public struct ReviewConsole {
     /// - Throws: `StoreError.notFound` for an unknown rater or rubric (before anything is
     ///   shown), and database errors.
     public mutating func run() throws -> SessionSummary {
-        var session = try workspace.startReviewSession(rater: options.rater, filter: options.filter,
+        let session = try workspace.startReviewSession(rater: options.rater, filter: options.filter,
                                                        settings: options.settings, seed: options.seed)
         self.session = session
         say("Reviewing as \(session.rater.name). Type ? at any prompt for help.", .hint)
@@ -88,15 +91,14 @@ public struct ReviewConsole {
             if let next = reopened {
                 item = next
                 reopened = nil
-            } else if let next = try workspace.claimNextItem(in: &session, sequence: claims) {
-                claims += 1
+            } else if let next = try nextItem() {
                 item = next
             } else {
                 summary.ending = .queueEmpty
                 say("Nothing left to review for \(session.rater.name).", .hint)
                 break
             }
-            switch try review(item, session: session) {
+            switch try review(item, session: self.session ?? session) {
             case .saved, .skipped, .lost:
                 continue
             case .reopened(let item):
@@ -106,12 +108,25 @@ public struct ReviewConsole {
                 break sessionLoop
             }
         }
-        try workspace.endReviewSession(session)
+        try workspace.endReviewSession(self.session ?? session)
         summary.rated = saved.filter { $0.outcome == .rated }.count
         summary.discarded = saved.filter { $0.outcome == .discarded }.count
         summary.medianSeconds = Self.median(saved.map(\.seconds))
         say(summary.text, .label)
         return summary
+    }
+
+    /// The next item: the one the last rating leased, or a fresh claim.
+    private mutating func nextItem() throws -> ClaimedItem? {
+        if let prefetched {
+            self.prefetched = nil
+            return prefetched
+        }
+        guard var current = session else { return nil }
+        let next = try workspace.claimNextItem(in: &current, sequence: claims)
+        session = current
+        if next != nil { claims += 1 }
+        return next
     }
 
     // MARK: - One item
@@ -231,7 +246,17 @@ public struct ReviewConsole {
     private mutating func submit(_ draft: RatingDraft, item: ClaimedItem, session: ReviewSession,
                                  outcome: RatingOutcome) throws -> ItemEnd {
         do {
-            let rating = try workspace.submitRating(draft, in: session)
+            let rating: SubmittedRating
+            // Unless this rating reaches the limit, the same transaction leases the next item.
+            if options.limit.map({ saved.count + 1 < $0 }) ?? true, var current = self.session {
+                let (submitted, next) = try workspace.submitRating(draft, in: &current, thenClaim: claims)
+                self.session = current
+                if next != nil { claims += 1 }
+                prefetched = .some(next)
+                rating = submitted
+            } else {
+                rating = try workspace.submitRating(draft, in: session)
+            }
             saved.append((rating.ratingID, outcome, draft.activeSeconds))
             say(outcome == .rated ? "Saved item \(item.itemID)." : "Discarded item \(item.itemID).", .saved)
             return .saved

@@ -469,3 +469,112 @@ enum QueueFixture {
         #expect(throws: error) { try GoldFile.parse(Data(text.utf8), source: "g.jsonl") }
     }
 }
+
+/// The console's step from one item to the next: a rating and the next claim in one transaction.
+@Suite struct QueueSubmitAndClaimTests {
+    let clock = ManualClock()
+
+    @Test func aRatingLeasesTheNextItemInTheSameTransaction() throws {
+        let workspace = try QueueFixture.workspace(clock: clock)
+        let items = try QueueFixture.queue(workspace, count: 3, overlap: 1)
+        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 4)
+        var served: [Int64] = []
+        var next = try workspace.claimNextItem(in: &ana, sequence: 0)
+        while let item = next {
+            served.append(item.itemID)
+            let step = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana,
+                                                  thenClaim: served.count)
+            #expect(step.rating.itemID == item.itemID)
+            let leases = try workspace.writer.read { db in
+                try Int64.fetchAll(db, sql: "SELECT item_id FROM leases WHERE rater_id = ?", arguments: [ana.rater.id])
+            }
+            // The rated item's lease is gone and the next one's is taken, atomically.
+            #expect(leases == (step.next.map { [$0.itemID] } ?? []))
+            next = step.next
+        }
+        #expect(served.sorted() == items.sorted())
+        let counts = try workspace.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_events WHERE kind = 'ratings.submit'") ?? 0)
+        }
+        #expect(counts.0 == 3 && counts.1 == 3)
+        let report = try workspace.verify()
+        #expect(report.passed, "\(report)")
+    }
+
+    @Test func aLostLeaseWritesNeitherTheRatingNorTheNextLease() throws {
+        let workspace = try QueueFixture.workspace(clock: clock)
+        let items = try QueueFixture.queue(workspace, count: 2, overlap: 1)
+        let settings = QueueSettings(leaseMinutes: 1)
+        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: settings, seed: 4)
+        let item = try #require(try workspace.claimNextItem(in: &ana, sequence: 0))
+        clock.advance(61)
+        // The lapsed lease is released and ben takes the item.
+        var ben = try workspace.startReviewSession(rater: "ben", filter: QueueFilter(), settings: settings, seed: 4)
+        var taken: [Int64] = []
+        while let other = try workspace.claimNextItem(in: &ben, sequence: taken.count) { taken.append(other.itemID) }
+        #expect(taken.sorted() == items.sorted())
+        #expect(throws: QueueError.leaseLost(itemID: item.itemID, rater: "ana")) {
+            try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 1)
+        }
+        let anas = try workspace.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings WHERE rater_id = ?", arguments: [ana.rater.id]) ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM leases WHERE rater_id = ?", arguments: [ana.rater.id]) ?? -1)
+        }
+        #expect(anas.0 == 0 && anas.1 == 0)
+    }
+
+    @Test func ratingsWithFlagsCommentsAndDiscardsVerify() throws {
+        let workspace = try QueueFixture.workspace(clock: clock)
+        _ = try QueueFixture.queue(workspace, count: 3, overlap: 1)
+        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 2)
+        var next = try workspace.claimNextItem(in: &ana, sequence: 0)
+        var sequence = 0
+        while let item = next {
+            sequence += 1
+            var draft = QueueFixture.draft(item.itemID, clock: clock)
+            switch sequence {
+            case 1:
+                draft.flags = ["harmful", "bias"]
+                draft.comment = "Says \"always\"; ünïcode ✓"
+            case 2:
+                draft = RatingDraft(itemID: item.itemID, values: [:], discardReason: "empty output", shownAt: clock.now,
+                                    firstAnswerAt: nil, activeSeconds: 0.25)
+            default:
+                draft.activeSeconds = -4
+            }
+            next = try workspace.submitRating(draft, in: &ana, thenClaim: sequence).next
+        }
+        let stored = try workspace.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT outcome, comment, active_seconds FROM ratings ORDER BY id")
+        }
+        #expect(stored.map { $0[0] as String } == ["rated", "discarded", "rated"])
+        #expect(stored[0][1] as String? == "Says \"always\"; ünïcode ✓")
+        #expect(stored.map { $0[2] as Double } == [3, 0.25, 0])
+        let report = try workspace.verify()
+        #expect(report.passed, "\(report)")
+        // A rating changed behind Gait's back is found.
+        try workspace.writer.write { db in try db.execute(sql: "UPDATE rating_values SET value = '1' WHERE criterion = 'helpful'") }
+        #expect(try workspace.verify().firstProblem?.contains("ratings.submit") == true)
+    }
+
+    @Test func queueWritesKeepTheWriteAheadLogShort() throws {
+        let directory = try TemporaryDirectory()
+        let workspace = try QueueFixture.workspace(clock: clock, path: directory.path("w.sqlite"))
+        _ = try QueueFixture.queue(workspace, count: 300, overlap: 1)
+        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 3)
+        var next = try workspace.claimNextItem(in: &ana, sequence: 0)
+        var sequence = 0
+        while let item = next {
+            sequence += 1
+            next = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: sequence).next
+        }
+        #expect(sequence == 300)
+        // Checkpoints run every 64 queue transactions outside the writer lock, and the log
+        // restarts after each: it holds at most about 64 ratings' pages, not 300.
+        let frames = try workspace.writer.writeWithoutTransaction { db in
+            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { $0[1] as Int } ?? -1
+        }
+        #expect(frames >= 0 && frames < 64 * 20, "\(frames) frames in the log")
+    }
+}
