@@ -193,37 +193,62 @@ extension Workspace {
         let now = clock()
         let stamp = Timestamp.string(now)
         return try writer.write { db in
-            try AuditLog.record(db, at: now, actor: actor, kind: "prompts.import",
-                                detail: "\(prompts.count) prompts into \(setName) from \(source)") { event in
+            // The whole file is one transaction: a page cache large enough for it keeps SQLite
+            // from spilling half-built index pages to the log and writing them again later.
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+            return try AuditLog.record(db, at: now, actor: actor, kind: "prompts.import",
+                                       detail: "\(prompts.count) prompts into \(setName) from \(source)") { event, content in
                 let setID: Int64
                 if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM prompt_sets WHERE name = ?", arguments: [setName]) {
                     setID = existing
                 } else {
-                    try db.execute(sql: "INSERT INTO prompt_sets (name, created_at, event_id) VALUES (?, ?, ?)",
-                                   arguments: [setName, stamp, event.id])
-                    setID = db.lastInsertedRowID
+                    setID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM prompt_sets") ?? 0) + 1
+                    let insertSet = try db.makeStatement(
+                        sql: "INSERT INTO prompt_sets (id, name, created_at, event_id) VALUES (?, ?, ?, ?)")
+                    content.row("prompt_sets", insertSet)
+                    content.int(setID)
+                    content.text(setName)
+                    content.text(stamp)
+                    content.bind(event.id)
+                    try content.insert(db)
                 }
                 let existingIDs = Set(try String.fetchAll(db, sql: "SELECT external_id FROM prompts WHERE set_id = ?",
                                                           arguments: [setID]))
+                // Row ids are given explicitly, so the prompts can all be written (and hashed)
+                // before their attributes: the audit log's canonical order.
+                let firstID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM prompts") ?? 0) + 1
                 let insertPrompt = try db.makeStatement(sql: """
-                    INSERT INTO prompts (set_id, external_id, text, scope, counterfactual_group, reference, event_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO prompts (id, set_id, external_id, text, scope, counterfactual_group, reference, event_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-                let insertAttribute = try db.makeStatement(
-                    sql: "INSERT INTO prompt_attributes (prompt_id, name, value, event_id) VALUES (?, ?, ?, ?)")
-                for prompt in prompts {
+                for (offset, prompt) in prompts.enumerated() {
                     if existingIDs.contains(prompt.id) {
                         throw InputError(source: source, key: "id",
                                          problem: "prompt '\(prompt.id)' is already in set '\(setName)'; nothing was imported")
                     }
-                    // Arguments were counted when the statements were written: skip GRDB's checks.
-                    insertPrompt.setUncheckedArguments([setID, prompt.id, prompt.text, prompt.scope,
-                                                        prompt.counterfactualGroup, prompt.reference, event.id])
-                    try insertPrompt.execute()
-                    let promptID = db.lastInsertedRowID
+                    content.row("prompts", insertPrompt)
+                    content.int(firstID + Int64(offset))
+                    content.int(setID)
+                    content.text(prompt.id)
+                    content.text(prompt.text)
+                    content.text(prompt.scope)
+                    content.text(prompt.counterfactualGroup)
+                    content.text(prompt.reference)
+                    content.bind(event.id)
+                    try content.insert(db)
+                }
+                let insertAttribute = try db.makeStatement(
+                    sql: "INSERT INTO prompt_attributes (prompt_id, name, value, event_id) VALUES (?, ?, ?, ?)")
+                for (offset, prompt) in prompts.enumerated() where !prompt.attributes.isEmpty {
                     for (name, value) in prompt.attributes.sorted(by: { $0.key < $1.key }) {
-                        insertAttribute.setUncheckedArguments([promptID, name, value, event.id])
-                        try insertAttribute.execute()
+                        content.row("prompt_attributes", insertAttribute)
+                        content.int(firstID + Int64(offset))
+                        content.text(name)
+                        content.text(value)
+                        content.bind(event.id)
+                        try content.insert(db)
                     }
                 }
                 return prompts.count

@@ -104,6 +104,28 @@ import Testing
         #expect(sets.first?.scopes == ["bios", "faq"])
         #expect(throws: StoreError.self) { try workspace.prompts(inSet: "nope") }
     }
+
+    @Test func emptyAndNonASCIITextIsStoredAsGivenAndVerifies() throws {
+        let workspace = try Workspace.inMemory()
+        let prompts = [
+            Prompt(id: "es-1", text: "¿Quién escribió «Cien años de soledad»? 📚", attributes: ["dialect": "", "language": "es"],
+                   reference: ""),
+            Prompt(id: "ok", text: "Plain"),
+        ]
+        try workspace.importPrompts(prompts, into: "mixed", source: "m.jsonl")
+        // A second import into the same set continues its row ids.
+        try workspace.importPrompts([Prompt(id: "later", text: "Again", attributes: ["gender": "male"])], into: "mixed",
+                                    source: "n.jsonl")
+        #expect(try workspace.prompts(inSet: "mixed").map(\.prompt) == prompts + [Prompt(id: "later", text: "Again",
+                                                                                          attributes: ["gender": "male"])])
+        let stored = try workspace.writer.read { db in
+            (try String.fetchOne(db, sql: "SELECT typeof(reference) FROM prompts WHERE external_id = 'es-1'"),
+             try String.fetchOne(db, sql: "SELECT typeof(value) FROM prompt_attributes WHERE name = 'dialect'"))
+        }
+        #expect(stored.0 == "text" && stored.1 == "text")
+        let report = try workspace.verify()
+        #expect(report.passed, "\(report)")
+    }
 }
 
 @Suite struct AuditLogTests {
