@@ -21,7 +21,8 @@ import GRDB
         let first = written
         try await workspace.writer.write { db in
             for index in first..<(first + size) {
-                try AuditLog.record(db, at: Date(), actor: "bench", kind: "raters.add", detail: "r\(index)") { event in
+                try AuditLog.record(db, at: Date(), actor: "bench", kind: "raters.add", detail: "r\(index)",
+                                    touching: ["raters"]) { event in
                     try db.execute(sql: "INSERT INTO raters (name, role, created_at, event_id) VALUES (?, 'rater', ?, ?)",
                                    arguments: ["r\(index)", Timestamp.string(Date()), event.id])
                 }
