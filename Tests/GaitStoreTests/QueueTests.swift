@@ -474,6 +474,22 @@ enum QueueFixture {
 @Suite struct QueueSubmitAndClaimTests {
     let clock = ManualClock()
 
+    /// Rates every item open to `rater` as the console does, each rating claiming the next;
+    /// `draft` gets the 1-based position and the item. Returns how many were rated.
+    @discardableResult
+    func rateAll(_ workspace: Workspace, rater: String, seed: Int64,
+                 draft: (Int, ClaimedItem) -> RatingDraft) throws -> Int {
+        var session = try workspace.startReviewSession(rater: rater, filter: QueueFilter(), settings: QueueSettings(),
+                                                       seed: seed)
+        var next = try workspace.claimNextItem(in: &session, sequence: 0)
+        var sequence = 0
+        while let item = next {
+            sequence += 1
+            next = try workspace.submitRating(draft(sequence, item), in: &session, thenClaim: sequence).next
+        }
+        return sequence
+    }
+
     @Test func aRatingLeasesTheNextItemInTheSameTransaction() throws {
         let workspace = try QueueFixture.workspace(clock: clock)
         let items = try QueueFixture.queue(workspace, count: 3, overlap: 1)
@@ -527,11 +543,7 @@ enum QueueFixture {
     @Test func ratingsWithFlagsCommentsAndDiscardsVerify() throws {
         let workspace = try QueueFixture.workspace(clock: clock)
         _ = try QueueFixture.queue(workspace, count: 3, overlap: 1)
-        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 2)
-        var next = try workspace.claimNextItem(in: &ana, sequence: 0)
-        var sequence = 0
-        while let item = next {
-            sequence += 1
+        try rateAll(workspace, rater: "ana", seed: 2) { sequence, item in
             var draft = QueueFixture.draft(item.itemID, clock: clock)
             switch sequence {
             case 1:
@@ -543,7 +555,7 @@ enum QueueFixture {
             default:
                 draft.activeSeconds = -4
             }
-            next = try workspace.submitRating(draft, in: &ana, thenClaim: sequence).next
+            return draft
         }
         let stored = try workspace.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT outcome, comment, active_seconds FROM ratings ORDER BY id")
@@ -562,14 +574,8 @@ enum QueueFixture {
         let directory = try TemporaryDirectory()
         let workspace = try QueueFixture.workspace(clock: clock, path: directory.path("w.sqlite"))
         _ = try QueueFixture.queue(workspace, count: 300, overlap: 1)
-        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 3)
-        var next = try workspace.claimNextItem(in: &ana, sequence: 0)
-        var sequence = 0
-        while let item = next {
-            sequence += 1
-            next = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: sequence).next
-        }
-        #expect(sequence == 300)
+        let rated = try rateAll(workspace, rater: "ana", seed: 3) { _, item in QueueFixture.draft(item.itemID, clock: clock) }
+        #expect(rated == 300)
         // Checkpoints run every 64 queue transactions outside the writer lock, and the log
         // restarts after each: it holds at most about 64 ratings' pages, not 300.
         let frames = try workspace.writer.writeWithoutTransaction { db in
