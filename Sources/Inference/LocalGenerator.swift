@@ -36,8 +36,29 @@ public struct LocalGenerator: Generator {
         return try load(url: url, threads: threads, huggingFaceID: ModelLocator.defaultSource.huggingFaceID)
     }
 
+    /// Generates on a thread of its own: the forward passes take seconds of CPU, and holding one
+    /// of Swift's few cooperative threads that long would stall every other task of the process
+    /// (a server's other connections, a progress display).
     public func generate(_ request: GenerationRequest,
                          onToken: (@Sendable (Int, String) -> Void)?) async throws -> GenerationResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                Thread.current.threadDictionary[Self.generationThreadKey] = true
+                continuation.resume(with: Result { try generateHere(request, onToken: onToken) })
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    private static let generationThreadKey = "gait.generation-thread"
+
+    /// Whether the calling thread is one that `generate` decodes on (`onToken` runs there).
+    public static var isGenerationThread: Bool { Thread.current.threadDictionary[generationThreadKey] != nil }
+
+    /// `generate` on the calling thread.
+    public func generateHere(_ request: GenerationRequest,
+                             onToken: (@Sendable (Int, String) -> Void)?) throws -> GenerationResult {
         let start = ContinuousClock.now
         let prompt = try engine.model.promptTokens(for: request.input)
         let generation = try engine.generate(promptTokens: prompt, n: request.n, sampling: request.sampling,

@@ -146,6 +146,9 @@ struct RealModelTests {
         #expect(candidate.finishReason == .stop)
         #expect(candidate.tokenCount == candidate.tokenIDs?.count)
         #expect(pieces.joined == candidate.text)
+        // Decoding runs on a thread of its own, not on one of the cooperative pool's.
+        #expect(pieces.threads == [true])
+        #expect(!LocalGenerator.isGenerationThread)
         #expect(generator.identity.backend == "local")
         #expect(generator.identity.name == "Smollm2 135M 8k Lc100K Mix1 Ep2")
         let limited = try await generator.generate(
@@ -160,6 +163,14 @@ struct RealModelTests {
 final class Pieces: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
-    func append(_ piece: String) { lock.lock(); items.append(piece); lock.unlock() }
+    private var onGenerationThreads: Set<Bool> = []
+    func append(_ piece: String) {
+        lock.lock()
+        items.append(piece)
+        onGenerationThreads.insert(LocalGenerator.isGenerationThread)
+        lock.unlock()
+    }
     var joined: String { lock.lock(); defer { lock.unlock() }; return items.joined() }
+    /// Whether each piece came from one of `LocalGenerator`'s generation threads.
+    var threads: Set<Bool> { lock.lock(); defer { lock.unlock() }; return onGenerationThreads }
 }
