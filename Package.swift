@@ -54,7 +54,8 @@ let package = Package(
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
         .executableTarget(
             name: "gait-bench",
-            dependencies: ["GaitCore", "GaitStore", "Inference", "Statistics", "Reports", "ReviewConsole"],
+            dependencies: ["GaitCore", "GaitStore", "Inference", "Statistics", "Reports", "ReviewConsole", "Rollout",
+                           "ReportGathering"],
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
@@ -69,7 +70,7 @@ let package = Package(
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "GaitStore"], exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "GaitStore", "Inference"]),
         .testTarget(name: "ModelServerTests", dependencies: ["ModelServer", "Inference"]),
-        .testTarget(name: "ReportGatheringTests", dependencies: ["ReportGathering", "GaitStore", "Rollout", "Reports"]),
+        .testTarget(name: "ReportGatheringTests", dependencies: ["ReportGathering", "GaitStore", "Rollout", "Reports", "Evaluation"]),
         .testTarget(name: "GaitCLITests", dependencies: ["GaitCore", "GaitStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,9 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "alpha": alphaBenchmark,
     "reports": runReportsBenchmark,
     "queue": queueBenchmark,
+    "store-reports": storeReportsBenchmark,
+    "store-report": storeReportBenchmark,
+    "store-build": storeBuildBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -15,12 +15,12 @@ func counterfactualAudit(_ items: [AuditItem], references: [String: String],
                          settings: ResamplingSettings) throws -> CounterfactualAudit {
     var byPrompt: [Int64: (group: String, member: GroupMember, qualities: [Double])] = [:]
     for entry in items {
-        guard let group = entry.item.counterfactualGroup else { continue }
-        var current = byPrompt[entry.item.promptRowID]
-            ?? (group, GroupMember(promptID: entry.item.promptID, attributes: entry.item.attributes, quality: 0, candidates: []), [])
+        guard let group = entry.counterfactualGroup else { continue }
+        var current = byPrompt[entry.promptRowID]
+            ?? (group, GroupMember(promptID: entry.promptID, attributes: entry.attributes, quality: 0, candidates: []), [])
         current.qualities.append(entry.quality)
-        current.member.candidates.append(entry.item.candidateA)
-        byPrompt[entry.item.promptRowID] = current
+        current.member.candidates.append(entry.candidateA)
+        byPrompt[entry.promptRowID] = current
     }
     var groups: [String: [GroupMember]] = [:]
     for (_, value) in byPrompt {
@@ -87,6 +87,8 @@ func auditMethod(criterion: String, pass: PassRule, request: AuditRequest, setti
     } else {
         "more than half of its raters answered '\(pass.criterion ?? "")' yes"
     }
+    let tests = request.permutationTests
+        ? " and a two-sided permutation test of the difference in means; both are" : ", which is"
     return """
         Each item is rated by one or more raters; quality is \(quality), so every item weighs the same. An item \
         passes when \(passing). Per attribute, every value is a slice; the reference slice is \
@@ -97,7 +99,7 @@ func auditMethod(criterion: String, pass: PassRule, request: AuditRequest, setti
         reference's; the four-fifths flag is raised when either is below 0.8 (EEOC Uniform Guidelines, \
         29 CFR 1607.4(D), one-sided because quality is higher-is-better). Each slice's item qualities are \
         compared with the reference's by the two-sided Mann–Whitney U test (normal approximation with tie \
-        and continuity correction) and a two-sided permutation test of the difference in means; both are \
+        and continuity correction)\(tests) \
         Holm-adjusted over every judged slice of the audit. Verdict: 'insufficient data' when the slice or \
         the reference has fewer than \(request.minimumItems) items (not tested, not adjusted); otherwise \
         'disparity' when the flag is raised and the adjusted Mann–Whitney p is below \

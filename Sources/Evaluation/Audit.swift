@@ -26,11 +26,16 @@ public struct AuditRequest: Sendable, Hashable {
     public var minimumItems: Int
     /// Significance level of the adjusted p-values.
     public var alpha: Double
+    /// Whether each slice is also compared with the reference by a permutation test of the mean (its p and
+    /// Holm-adjusted p are reported next to Mann–Whitney's). The verdicts rest on Mann–Whitney alone, so a
+    /// caller that shows only those (the bias report) can leave out the resamples this costs.
+    public var permutationTests: Bool
 
     /// A request; by default every attribute, reference the largest slice, at least 10 items, α = 0.05.
     public init(rubric: String? = nil, scope: String? = nil, stage: Stage? = nil, attribute: String? = nil,
                 reference: String? = nil, criterion: String? = nil, passThreshold: Double? = nil,
-                lowerIsBetter: Bool = false, minimumItems: Int = 10, alpha: Double = 0.05) {
+                lowerIsBetter: Bool = false, minimumItems: Int = 10, alpha: Double = 0.05,
+                permutationTests: Bool = true) {
         self.rubric = rubric
         self.scope = scope
         self.stage = stage
@@ -41,6 +46,7 @@ public struct AuditRequest: Sendable, Hashable {
         self.lowerIsBetter = lowerIsBetter
         self.minimumItems = minimumItems
         self.alpha = alpha
+        self.permutationTests = permutationTests
     }
 
     /// The ratings the audit reads.
@@ -49,7 +55,9 @@ public struct AuditRequest: Sendable, Hashable {
 
 /// The bias audit of the workspace's ratings (`gait audit`, DESIGN.md "Reports: bias").
 ///
-/// Reads the newest version of the rubric that has ratings in the selection, then ``audit(of:request:settings:)``.
+/// Audits the newest version of the rubric that has ratings in the selection, as ``audit(of:request:settings:)``
+/// does, but streams the ratings from the store item by item (`Workspace.forEachItemAnswers`) instead of
+/// reading them all: memory grows with the rated items, not with the ratings and their answers.
 ///
 /// - Throws: `StoreError.notFound` for an unknown rubric; ``EvaluationError`` when there is no rating, the
 ///   ratings use several rubrics and none is chosen, or the request does not fit the data.
@@ -57,10 +65,23 @@ public func audit(_ request: AuditRequest, settings: ResamplingSettings = Resamp
                   in workspace: Workspace) throws -> AuditReport {
     try settings.validate()
     try validate(request)
-    let rubrics = try workspace.ratingsByRubric(request.selection)
-    let names = Set(rubrics.map(\.rubric.rubric.name)).sorted()
-    guard names.count == 1, let newest = rubrics.last else { throw EvaluationError.severalRubrics(names) }
-    return try audit(of: newest, request: request, settings: settings)
+    if let name = request.rubric { _ = try workspace.rubric(named: name) }
+    let selection = request.selection
+    let versions = try workspace.ratedRubricVersions(
+        RatingFilter(rubricName: selection.rubric, scope: selection.scope, stage: selection.stage))
+    guard !versions.isEmpty else { throw EvaluationError.noRatings(selection: selection.text) }
+    let names = Set(versions.map(\.rubric.name)).sorted()
+    guard names.count == 1, let newest = versions.last else { throw EvaluationError.severalRubrics(names) }
+    let plan = try AuditPlan(newest.rubric, request: request)
+    var items: [AuditItem] = []
+    try workspace.forEachItemAnswers(rubricVersionID: newest.id, scope: selection.scope, stage: selection.stage,
+                                     criteria: plan.criteria) { entry in
+        if let item = plan.item(prompt: entry.prompt, candidateA: entry.candidateA, ratings: entry.ratings,
+                                answers: entry.answers(0), passAnswers: plan.criteria.count > 1 ? entry.answers(1) : []) {
+            items.append(item)
+        }
+    }
+    return try audit(items, plan: plan, request: request, settings: settings)
 }
 
 func validate(_ request: AuditRequest) throws {
@@ -76,12 +97,77 @@ func validate(_ request: AuditRequest) throws {
     }
 }
 
-/// One rated item as the audit sees it.
+/// One rated item as the audit sees it: its prompt's slices, its answers to the quality criterion, and
+/// its quality and pass.
 struct AuditItem {
-    var item: RatedItem
+    var promptRowID: Int64
+    var promptID: String
+    var attributes: [String: String]
+    var counterfactualGroup: String?
+    var candidateA: Int64
+    /// Live ratings with outcome `rated` (with or without an answer to the quality criterion).
+    var ratings: Int
+    /// The answers to the quality criterion, in rating order: the values α compares within a slice.
+    var answers: [Double]
     /// Mean quality of the item's answers, reflected when lower is better.
     var quality: Double
     var passes: Bool
+}
+
+/// What an audit of one rubric version measures: its quality criterion and scale, and its pass rule.
+struct AuditPlan {
+    var rubric: Rubric
+    var quality: Criterion
+    var range: ClosedRange<Double>
+    var pass: PassRule
+    var lowerIsBetter: Bool
+
+    /// The criteria whose numbers an item's audit reads: the quality criterion, then the acceptance
+    /// criterion when passing is decided by it.
+    var criteria: [String] { [quality.id] + (pass.criterion.map { [$0] } ?? []) }
+
+    /// - Throws: ``EvaluationError`` for a pairwise rubric, no usable quality criterion, a threshold off
+    ///   the scale, or no pass rule.
+    init(_ rubric: Rubric, request: AuditRequest) throws {
+        let label = "\(rubric.name) v\(rubric.version)"
+        let quality = try qualityCriterion(rubric, named: request.criterion)
+        guard let range = quality.scale.numericRange else {
+            preconditionFailure("a quality criterion is ordinal or interval, so it has a range")
+        }
+        if let threshold = request.passThreshold {
+            guard range.contains(threshold) else {
+                throw EvaluationError.thresholdOutsideScale(threshold: threshold, criterion: quality.id,
+                                                            scale: "\(decimal(range.lowerBound))–\(decimal(range.upperBound))")
+            }
+            pass = PassRule(kind: "threshold", criterion: nil, threshold: threshold)
+        } else if let acceptance = rubric.acceptanceCriterion {
+            pass = PassRule(kind: "acceptance", criterion: acceptance.id, threshold: nil)
+        } else {
+            throw EvaluationError.noPassRule(rubric: label)
+        }
+        self.rubric = rubric
+        self.quality = quality
+        self.range = range
+        self.lowerIsBetter = request.lowerIsBetter
+    }
+
+    /// An item's quality and pass from its answers to the quality criterion and (for the acceptance rule)
+    /// to the acceptance criterion; nil when no rating answered the quality criterion.
+    ///
+    /// Passing by acceptance: more than half of the answers are yes (1); a tie is not a pass.
+    func item(prompt: PromptSlices, candidateA: Int64, ratings: Int, answers: [Double], passAnswers: [Double]) -> AuditItem? {
+        guard !answers.isEmpty else { return nil }
+        let raw = answers.reduce(0, +) / Double(answers.count)
+        let passes: Bool = if let threshold = pass.threshold {
+            lowerIsBetter ? raw <= threshold : raw >= threshold
+        } else {
+            !passAnswers.isEmpty && 2 * passAnswers.filter { $0 == 1 }.count > passAnswers.count
+        }
+        let reflected = lowerIsBetter ? range.lowerBound + range.upperBound - raw : raw
+        return AuditItem(promptRowID: prompt.rowID, promptID: prompt.promptID, attributes: prompt.attributes,
+                         counterfactualGroup: prompt.counterfactualGroup, candidateA: candidateA, ratings: ratings,
+                         answers: answers, quality: reflected, passes: passes)
+    }
 }
 
 /// The bias audit of one rubric version's ratings.
@@ -105,45 +191,33 @@ public func audit(of entry: RubricRatings, request: AuditRequest,
                   settings: ResamplingSettings = ResamplingSettings()) throws -> AuditReport {
     try settings.validate()
     try validate(request)
-    let rubric = entry.rubric.rubric
-    let label = "\(rubric.name) v\(rubric.version)"
-    let quality = try qualityCriterion(rubric, named: request.criterion)
-    guard let range = quality.scale.numericRange else {
-        preconditionFailure("a quality criterion is ordinal or interval, so it has a range")
-    }
-    let pass: PassRule
-    if let threshold = request.passThreshold {
-        guard range.contains(threshold) else {
-            throw EvaluationError.thresholdOutsideScale(threshold: threshold, criterion: quality.id,
-                                                        scale: "\(decimal(range.lowerBound))–\(decimal(range.upperBound))")
-        }
-        pass = PassRule(kind: "threshold", criterion: nil, threshold: threshold)
-    } else if let acceptance = rubric.acceptanceCriterion {
-        pass = PassRule(kind: "acceptance", criterion: acceptance.id, threshold: nil)
-    } else {
-        throw EvaluationError.noPassRule(rubric: label)
-    }
+    let plan = try AuditPlan(entry.rubric.rubric, request: request)
     let items: [AuditItem] = RatedItem.group(entry.ratings).compactMap { item in
-        guard let raw = item.mean(quality.id) else { return nil }
-        let passes: Bool = if let threshold = pass.threshold {
-            request.lowerIsBetter ? raw <= threshold : raw >= threshold
-        } else {
-            item.majorityYes(pass.criterion ?? "") == true
-        }
-        let reflected = request.lowerIsBetter ? range.lowerBound + range.upperBound - raw : raw
-        return AuditItem(item: item, quality: reflected, passes: passes)
+        plan.item(prompt: PromptSlices(rowID: item.promptRowID, promptID: item.promptID, attributes: item.attributes,
+                                       counterfactualGroup: item.counterfactualGroup),
+                  candidateA: item.candidateA, ratings: item.ratings.count, answers: item.numbers(plan.quality.id),
+                  passAnswers: plan.pass.criterion.map(item.numbers) ?? [])
     }
+    return try audit(items, plan: plan, request: request, settings: settings)
+}
+
+/// The audit of the rated items of one rubric version, in item order.
+func audit(_ items: [AuditItem], plan: AuditPlan, request: AuditRequest, settings: ResamplingSettings) throws -> AuditReport {
+    let rubric = plan.rubric
+    let label = "\(rubric.name) v\(rubric.version)"
+    let quality = plan.quality, range = plan.range, pass = plan.pass
     guard !items.isEmpty else {
         throw EvaluationError.noRatings(selection: "criterion '\(quality.id)' of rubric \(label)"
                                         + (request.selection.text == "this workspace" ? "" : " (\(request.selection.text))"))
     }
-    let known = Set(items.flatMap(\.item.attributes.keys)).sorted()
+    let known = Set(items.flatMap(\.attributes.keys)).sorted()
     var names = known
     if let attribute = request.attribute {
         guard known.contains(attribute) else { throw EvaluationError.unknownAttribute(name: attribute, known: known) }
         names = [attribute]
     }
-    let context = SliceContext(criterion: quality, range: range, minimumItems: request.minimumItems, settings: settings)
+    let context = SliceContext(criterion: quality, range: range, minimumItems: request.minimumItems,
+                               permutationTests: request.permutationTests, settings: settings)
     var attributes = try names.map { name in
         try attributeAudit(name, items: items, reference: name == request.attribute ? request.reference : nil, context: context)
     }
@@ -192,6 +266,8 @@ struct SliceContext {
     var criterion: Criterion
     var range: ClosedRange<Double>
     var minimumItems: Int
+    /// Whether each slice is also compared with the reference by a permutation test.
+    var permutationTests: Bool
     var settings: ResamplingSettings
 
     func normalized(_ mean: Double) -> Double { (mean - range.lowerBound) / (range.upperBound - range.lowerBound) }
@@ -200,7 +276,7 @@ struct SliceContext {
 func attributeAudit(_ name: String, items: [AuditItem], reference requested: String?,
                     context: SliceContext) throws -> AttributeAudit {
     var slices: [String: [AuditItem]] = [:]
-    for item in items { if let value = item.item.attributes[name] { slices[value, default: []].append(item) } }
+    for item in items { if let value = item.attributes[name] { slices[value, default: []].append(item) } }
     let values = slices.keys.sorted()
     let reference: String
     if let requested {
@@ -232,10 +308,10 @@ func attributeAudit(_ name: String, slices: [String: [AuditItem]], values: [Stri
         let qualityRatio = baseNormalized == 0 ? nil : normalized / baseNormalized
         // One division of integers, so that a ratio of exactly 4/5 is not a rounding error below 0.8.
         let passRatio = basePasses == 0 ? nil : Double(passes * base.count) / Double(members.count * basePasses)
-        let units = members.map { item in item.item.ratings.compactMap { context.criterion.agreementValue($0) } }
+        let units = members.map(\.answers)
         var row = SliceAudit(
             value: value, isReference: isReference, items: members.count,
-            ratings: members.reduce(0) { $0 + $1.item.ratings.count },
+            ratings: members.reduce(0) { $0 + $1.ratings },
             quality: QualityEstimate(mean: mean, normalizedMean: normalized,
                                      interval: try itemBootstrap(qualities, context.settings)),
             pass: try proportion(passes, of: members.count, confidence: context.settings.confidence),
@@ -245,6 +321,8 @@ func attributeAudit(_ name: String, slices: [String: [AuditItem]], values: [Stri
             agreement: AlphaSummary(try krippendorffAlpha(ReliabilityData(units: units), level: context.criterion.measurementLevel)))
         if !isReference {
             row.mannWhitneyP = try mannWhitneyU(qualities, baseQualities).p
+        }
+        if !isReference, context.permutationTests {
             row.permutationP = try twoSamplePermutationTest(qualities, baseQualities, resamples: context.settings.resamples,
                                                             seed: context.settings.seed).p
         }
@@ -264,7 +342,9 @@ func adjustAndJudge(_ attributes: inout [AttributeAudit], minimumItems: Int, alp
         }
     }
     let mannWhitney = try adjustPValues(judged.map { attributes[$0.attribute].slices[$0.slice].mannWhitneyP ?? 1 }, method: .holm)
-    let permutation = try adjustPValues(judged.map { attributes[$0.attribute].slices[$0.slice].permutationP ?? 1 }, method: .holm)
+    let permutationPs = judged.map { attributes[$0.attribute].slices[$0.slice].permutationP }
+    let permutation: [Double?] = permutationPs.contains(nil)
+        ? permutationPs.map { _ in nil } : try adjustPValues(permutationPs.map { $0 ?? 1 }, method: .holm)
     for (index, position) in judged.enumerated() {
         var slice = attributes[position.attribute].slices[position.slice]
         slice.mannWhitneyAdjustedP = mannWhitney[index]

@@ -23,7 +23,10 @@ extension ReportGatherer {
         let audit: AuditReport
         do {
             guard let chosen else { throw EvaluationError.noRatings(selection: RatingSelection(scope: scope).text) }
-            audit = try Evaluation.audit(AuditRequest(rubric: chosen, scope: scope), settings: settings, in: workspace)
+            // The report shows Mann–Whitney p-values and the verdicts that rest on them, not the permutation
+            // tests `gait audit` adds; over a large workspace those cost most of the audit's time.
+            audit = try Evaluation.audit(AuditRequest(rubric: chosen, scope: scope, permutationTests: false),
+                                         settings: settings, in: workspace)
         } catch let error as EvaluationError {
             guard case .noRatings = error else { throw error }
             return BiasReport(
@@ -37,31 +40,37 @@ extension ReportGatherer {
         if audit.attributes.isEmpty { notes.append("No rated prompt has attributes: there are no slices to compare.") }
         notes.append(contentsOf: audit.counterfactual.unpaired.map { "Not paired: \($0)." })
         notes.append("Method: \(audit.method)")
-        let pairs = try counterfactualPairs(audit)
         return BiasReport(
             header: header(title, filters: [("rubric", chosen), ("scope", scope)], notes: notes),
             method: BiasReport.Method(audit), attributes: audit.attributes.map { BiasReport.Attribute($0, audit: audit) },
             counterfactualSummary: BiasReport.CounterfactualSummary(audit.counterfactual),
-            counterfactualPairs: ReportRows(pairs))
+            counterfactualPairs: counterfactualPairs(audit.counterfactual.pairs))
     }
 
     /// Every counterfactual pair with both prompts and outputs (a member's outputs, when it has several
-    /// rated candidates, separated by a blank line).
-    private func counterfactualPairs(_ audit: AuditReport) throws -> [BiasReport.CounterfactualPair] {
-        let scored = audit.counterfactual.pairs
-        let texts = try workspace.candidateTexts(Array(Set(scored.flatMap { $0.candidates + $0.referenceCandidates })))
-        func side(prompt: String, value: String, candidates: [Int64], quality: Double) -> BiasReport.CounterfactualSide {
-            let found = candidates.compactMap { texts[$0] }
-            return BiasReport.CounterfactualSide(
-                promptID: prompt, attributeValue: value, prompt: found.first?.prompt ?? "",
-                output: found.map(\.text).joined(separator: "\n\n"), quality: quality)
-        }
-        return scored.map { pair in
-            BiasReport.CounterfactualPair(
-                group: pair.group, attribute: pair.attribute,
-                first: side(prompt: pair.referencePrompt, value: pair.referenceValue, candidates: pair.referenceCandidates,
-                            quality: pair.referenceQuality),
-                second: side(prompt: pair.prompt, value: pair.value, candidates: pair.candidates, quality: pair.quality))
+    /// rated candidates, separated by a blank line), read from the store as the writers pull them: the
+    /// texts of a few hundred pairs at a time are in memory, not those of every pair.
+    private func counterfactualPairs(_ scored: [CounterfactualPairScore]) -> ReportRows<BiasReport.CounterfactualPair> {
+        let store = workspace
+        return ReportRows { emit in
+            for start in stride(from: 0, to: scored.count, by: 256) {
+                let chunk = scored[start..<min(scored.count, start + 256)]
+                let texts = try store.candidateTexts(Array(Set(chunk.flatMap { $0.candidates + $0.referenceCandidates })))
+                func side(prompt: String, value: String, candidates: [Int64], quality: Double) -> BiasReport.CounterfactualSide {
+                    let found = candidates.compactMap { texts[$0] }
+                    return BiasReport.CounterfactualSide(
+                        promptID: prompt, attributeValue: value, prompt: found.first?.prompt ?? "",
+                        output: found.map(\.text).joined(separator: "\n\n"), quality: quality)
+                }
+                for pair in chunk {
+                    try emit(BiasReport.CounterfactualPair(
+                        group: pair.group, attribute: pair.attribute,
+                        first: side(prompt: pair.referencePrompt, value: pair.referenceValue,
+                                    candidates: pair.referenceCandidates, quality: pair.referenceQuality),
+                        second: side(prompt: pair.prompt, value: pair.value, candidates: pair.candidates,
+                                     quality: pair.quality)))
+                }
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-import Evaluation
 import Foundation
 import GaitCore
 import GaitStore
@@ -10,8 +9,9 @@ extension ReportGatherer {
     /// time per item (median and histogram), agreement with the other raters, gold accuracy and flags.
     ///
     /// Counts, medians and histograms are aggregated in SQL. Agreement is each rater's pairwise
-    /// agreement on the acceptance criterion (else the first criterion) of the rubric with most ratings,
-    /// from ``Evaluation/agreement(_:settings:in:)``, over all live ratings of that rubric; gold accuracy
+    /// agreement on the acceptance criterion (else the first criterion) of the rubric with most ratings
+    /// (the share of pairs of their answer and another rater's on the same item that are equal, as
+    /// `gait agreement` reports it), counted in SQL over all live ratings of that rubric; gold accuracy
     /// is the share of gold items whose every expected answer the rater matched, with its Wilson interval.
     ///
     /// - Parameters:
@@ -29,8 +29,9 @@ extension ReportGatherer {
         if since != nil, agreement != nil {
             notes.append("Agreement is measured over every live rating of its rubric; --since does not narrow it.")
         }
+        let histograms = try workspace.activeSecondsHistograms(filter)
         let raters = try activities.map { activity in
-            let histogram = try workspace.activeSecondsHistogram(ActivityFilter(rater: activity.rater.name, since: filter.since))
+            let histogram = histograms.byRater[activity.rater.name] ?? .empty
             return SessionReport.Rater(
                 name: activity.rater.name, role: activity.rater.role.rawValue, sessions: activity.sessions,
                 activity: SessionReport.Activity(activity.counts), medianSecondsPerItem: histogram.median,
@@ -42,7 +43,7 @@ extension ReportGatherer {
             notes.insert(rater.map { "\($0) has no ratings in this period." }
                          ?? "No ratings in this period: raters add them with `gait review --rater NAME`.", at: 0)
         }
-        let overall = try workspace.activeSecondsHistogram(filter)
+        let overall = histograms.overall
         let store = workspace
         let sessions = ReportRows<SessionReport.Session> { emit in
             try store.forEachSessionActivity(filter) { session in
@@ -60,25 +61,23 @@ extension ReportGatherer {
             sessions: sessions)
     }
 
-    /// Each rater's pairwise agreement on one criterion of the most rated rubric; nil without ratings.
+    /// Each rater's pairwise agreement on one criterion of the newest version (with ratings) of the most
+    /// rated rubric, counted in SQL; nil without ratings.
     private func raterAgreement(notes: inout [String]) throws -> RaterAgreements? {
-        guard let rubricName = try workspace.mostRatedRubric() else { return nil }
-        let report: WorkspaceAgreementReport
-        do {
-            report = try Evaluation.agreement(RatingSelection(rubric: rubricName), in: workspace)
-        } catch EvaluationError.noRatings {
-            return nil
-        }
-        guard let rubric = report.rubrics.last else { return nil }
-        let info = try workspace.rubric(named: rubric.rubric, version: rubric.version)
-        let criterionID = info.rubric.criteria.first(where: \.isAcceptance)?.id ?? info.rubric.criteria.first?.id
-        guard let criterion = rubric.criteria.first(where: { $0.criterion == criterionID }) else { return nil }
-        if report.rubrics.count > 1 {
-            notes.append("Agreement is measured on rubric \(rubric.rubric) v\(rubric.version), the newest version with ratings.")
+        guard let name = try workspace.mostRatedRubric() else { return nil }
+        let versions = try workspace.ratedRubricVersions(RatingFilter(rubricName: name))
+        guard let newest = versions.last else { return nil }
+        let rubric = newest.rubric
+        guard let criterion = rubric.criteria.first(where: \.isAcceptance) ?? rubric.criteria.first else { return nil }
+        var options: [String]?
+        if case .nominal(let choices) = criterion.scale { options = choices }
+        let tallies = try workspace.answerPairs(rubricVersionID: newest.id, criterion: criterion.id, options: options)
+        if versions.count > 1 {
+            notes.append("Agreement is measured on rubric \(rubric.name) v\(rubric.version), the newest version with ratings.")
         }
         return RaterAgreements(
-            metric: "share of answers to '\(criterion.criterion)' (rubric \(rubric.rubric) v\(rubric.version)) equal to another rater's on the same item",
-            byRater: Dictionary(criterion.raters.map { ($0.rater, $0) }, uniquingKeysWith: { first, _ in first }))
+            metric: "share of answers to '\(criterion.id)' (rubric \(rubric.name) v\(rubric.version)) equal to another rater's on the same item",
+            byRater: Dictionary(tallies.map { ($0.rater, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// A rater's gold accuracy with its Wilson interval; nil when they rated no gold item.
@@ -91,14 +90,15 @@ extension ReportGatherer {
     }
 }
 
-/// Per-rater agreement values of one criterion, and the metric's name.
+/// Per-rater answer pairs of one criterion, and the metric's name.
 private struct RaterAgreements {
     var metric: String
-    var byRater: [String: RaterAgreement]
+    var byRater: [String: AnswerPairTally]
 
+    /// The share of the rater's answer pairs that are equal; nil when they share no answered item.
     func forRater(_ activity: RaterActivity) -> SessionReport.Agreement? {
-        guard let entry = byRater[activity.rater.name], let value = entry.pairwiseAgreement else { return nil }
-        return SessionReport.Agreement(metric: metric, estimate: ReportEstimate(value: value),
+        guard let entry = byRater[activity.rater.name], entry.pairs > 0 else { return nil }
+        return SessionReport.Agreement(metric: metric, estimate: ReportEstimate(value: Double(entry.equal) / Double(entry.pairs)),
                                        sharedItems: activity.sharedItems)
     }
 }

@@ -6,9 +6,11 @@ import Reports
 /// Gathers the facts of the session, gate and bias reports from a workspace into the Reports module's
 /// plain values.
 ///
-/// Counts and time distributions are aggregated in SQL (`Workspace.raterActivity(_:)`,
-/// `Workspace.activeSecondsHistogram(_:bins:)`); rows that grow with the workspace (sessions, runs, stage
-/// changes) stream from database cursors through `ReportRows`. A report over a workspace with nothing to
+/// Counts, time distributions and answer agreement are aggregated in SQL (`Workspace.raterActivity(_:)`,
+/// `Workspace.activeSecondsHistograms(_:bins:)`, `Workspace.answerPairs(rubricVersionID:criterion:options:)`);
+/// the bias audit reads the ratings one item at a time from a cursor (`Workspace.forEachItemAnswers`);
+/// rows that grow with the workspace (sessions, runs, stage changes, counterfactual pairs) stream from
+/// database cursors through `ReportRows`. A report over a workspace with nothing to
 /// show (no ratings, no gate decision) is still a report: its header notes say what is missing.
 public struct ReportGatherer: Sendable {
     /// The workspace the facts come from.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GaitCore
 import GaitStore
+import ReportGathering
+import Reports
 import Rollout
 
 struct GateCommand: AsyncParsableCommand {
@@ -60,15 +62,18 @@ struct GateCommand: AsyncParsableCommand {
                 throw ValidationError("--from and --to are required (or --current)")
             }
             if let junit {
-                let xml = JUnitReport.xml([decision.evaluation], hostname: ProcessInfo.processInfo.hostName)
+                // The same writer as `gait report gate`: validated against both JUnit schemas before it is written.
+                let report = JUnitReport(
+                    evaluations: [Reports.GateReport.Evaluation(record: decision.record, evaluation: decision.evaluation)],
+                    hostname: ProcessInfo.processInfo.hostName)
                 do {
-                    try xml.write(toFile: junit, atomically: true, encoding: .utf8)
-                } catch {
-                    throw InputError(source: junit, problem: "cannot write the JUnit XML: \(error.localizedDescription)")
+                    try report.write(to: URL(fileURLWithPath: junit))
+                } catch let error as ReportError {
+                    throw InputError(source: junit, problem: "cannot write the JUnit XML: \(error.description)")
                 }
             }
             if global.format == .json {
-                try Terminal.json(GateReport(decision: decision, demotion: demotion))
+                try Terminal.json(GateDecisionJSON(decision: decision, demotion: demotion))
             } else {
                 Terminal.out(GateText.decision(decision, demotion: demotion))
             }
@@ -80,7 +85,7 @@ struct GateCommand: AsyncParsableCommand {
 
 /// The JSON of `gait gate`: the stored decision's id, outcome and exit code, the evaluation, and a
 /// demotion when one was applied.
-struct GateReport: Encodable {
+struct GateDecisionJSON: Encodable {
     var decisionID: Int64
     var outcome: GateOutcome
     var exitCode: Int32

@@ -190,6 +190,49 @@ import Testing
         #expect((json["method"] as? String)?.contains("'possible disparity' when only one of the two holds") == true)
     }
 
+    /// The workspace audit streams items from the store; it must find what the audit of every rating read
+    /// at once finds, to the last bit (the JSON holds every number at full precision).
+    @Test(arguments: [AuditRequest(), AuditRequest(attribute: "language", reference: "es", passThreshold: 3.5),
+                      AuditRequest(criterion: "helpful", lowerIsBetter: true, minimumItems: 3)])
+    func streamingFromTheStoreFindsWhatReadingEveryRatingFinds(request: AuditRequest) throws {
+        // The biased workspace with overlap 3: a third rater answers or discards a few items, so items
+        // differ in their numbers of answers.
+        var fixture = try EvaluationFixture()
+        let attributes = (0..<24).map { i in ["gender": i < 14 ? "f" : "m", "language": i % 2 == 0 ? "en" : "es"] }
+        let groups: [String?] = (0..<24).map { i in i < 10 ? "cf-\(i)" : i == 10 ? "solo" : i >= 14 ? "cf-\(i - 14)" : nil }
+        try fixture.queue(EvaluationFixture.prompts("b", attributes, groups: groups), set: "b", overlap: 3)
+        try fixture.rate("ana") { prompt in
+            let i = Self.index(prompt)
+            return i < 14 ? helpfulness(5, "yes", "yes") : helpfulness(1 + i % 3, "no", "no")
+        }
+        try fixture.rate("ben") { prompt in
+            Self.index(prompt) < 14 ? helpfulness(4, "yes", "yes") : helpfulness(3, "no", "no")
+        }
+        try fixture.rate("cy") { prompt in
+            let i = Self.index(prompt)
+            return i % 5 == 0 ? [:] : i % 3 == 0 ? helpfulness(2, "no", "no") : nil
+        }
+        let streamed = try audit(request, settings: settings, in: fixture.workspace)
+        let entry = try #require(try fixture.workspace.ratingsByRubric(request.selection).last)
+        let read = try audit(of: entry, request: request, settings: settings)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try encoder.encode(streamed), as: UTF8.self)
+                == String(decoding: try encoder.encode(read), as: UTF8.self))
+        #expect(streamed.attributes.flatMap(\.slices).allSatisfy { $0.isReference || $0.permutationP != nil })
+    }
+
+    @Test func withoutPermutationTestsOnlyThosePValuesAreLeftOut() throws {
+        let fixture = try biasedWorkspace()
+        let full = try audit(AuditRequest(), settings: settings, in: fixture.workspace)
+        let lean = try audit(AuditRequest(permutationTests: false), settings: settings, in: fixture.workspace)
+        let slices = zip(full.attributes.flatMap(\.slices), lean.attributes.flatMap(\.slices))
+        #expect(slices.allSatisfy { $0.mannWhitneyAdjustedP == $1.mannWhitneyAdjustedP && $0.verdict == $1.verdict })
+        #expect(full.attributes.flatMap(\.slices).contains { $0.permutationAdjustedP != nil })
+        #expect(lean.attributes.flatMap(\.slices).allSatisfy { $0.permutationP == nil && $0.permutationAdjustedP == nil })
+        #expect(!lean.method.contains("permutation test") && full.method.contains("permutation test"))
+    }
+
     @Test func errorsNameTheOffendingValue() throws {
         var fixture = try biasedWorkspace()
         func message(_ request: AuditRequest) -> String? {

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import GaitCore
 import GaitStore
@@ -100,6 +101,36 @@ func errorMessage(_ body: () throws -> Void) -> String? {
         #expect(try #require(texts["session.html"]).contains("harmful"))
     }
 
+    /// Agreement is counted in SQL; it must be the pairwise agreement `gait agreement` computes from every
+    /// rating, for the binary criterion the report shows and for the other scales the store can count.
+    @Test func agreementCountedInSQLIsTheAgreementOfEveryRating() throws {
+        let w = try ReviewedWorkspace()
+        let ids = try w.items(10)
+        try w.workspace.markGold(itemID: ids[0], answers: ["accept": "no"], lead: "lea")
+        try w.review("ana", goldRate: 1) { index in Answer(helpful: 1 + index % 5, accept: index % 2 == 0) }
+        try w.review("ben", goldRate: 1) { index in
+            index == 4 ? Answer(discardReason: "empty", seconds: 5) : Answer(helpful: 1 + index % 3, accept: index % 3 == 0)
+        }
+        try w.review("cy", goldRate: 1, limit: 6) { index in Answer(helpful: 3, accept: index < 5) }
+        let report = try ReportGatherer(workspace: w.workspace, generator: "gait test").sessionReport()
+        let agreement = try Evaluation.agreement(RatingSelection(rubric: "helpfulness"), in: w.workspace)
+        let rubric = try #require(agreement.rubrics.last)
+        let accept = try #require(rubric.criteria.first { $0.criterion == "accept" })
+        for rater in report.raters where rater.activity.rated > 0 {
+            let expected = accept.raters.first { $0.rater == rater.name }?.pairwiseAgreement
+            #expect(rater.agreement?.estimate.value == expected, "\(rater.name)")
+        }
+        #expect(report.raters.filter { $0.agreement != nil }.count == 3)
+        let version = try w.workspace.rubric(named: "helpfulness")
+        for (criterion, options) in [("helpful", nil), ("correct", ["yes", "no", "unsure"])] as [(String, [String]?)] {
+            let counted = try w.workspace.answerPairs(rubricVersionID: version.id, criterion: criterion, options: options)
+            let computed = try #require(rubric.criteria.first { $0.criterion == criterion }).raters.filter { $0.pairs > 0 }
+            #expect(counted.map(\.rater) == computed.map(\.rater))
+            #expect(counted.map { Optional(Double($0.equal) / Double($0.pairs)) } == computed.map(\.pairwiseAgreement))
+            #expect(counted.map(\.pairs) == computed.map(\.pairs))
+        }
+    }
+
     @Test func raterAndSinceNarrowTheReport() throws {
         let w = try Self.reviewed()
         let gatherer = ReportGatherer(workspace: w.workspace, generator: "gait test", now: w.clock.now)
@@ -187,6 +218,37 @@ func errorMessage(_ body: () throws -> Void) -> String? {
         #expect(Set(texts.keys) == ["gate.xml", "gate.html", "gate-junit.xml"])
         #expect(try #require(texts["gate.xml"]).contains(#"decision="pass""#))
         #expect(try #require(texts["gate-junit.xml"]).contains("acceptance"))
+    }
+
+    /// `gait gate --junit` writes one decision through this mapping and the Reports JUnit writer.
+    @Test func aDecisionAsJUnitFailedHostileAndRechecked() throws {
+        let w = try ReviewedWorkspace()
+        try w.items(12)
+        let hostile = "faq <b>&amp; \"q\" ]]> \u{0}\u{1B}[31m tab\there\nline 🚀"
+        for rater in ["ana", "ben", "cy"] {
+            try w.review(rater) { index in Answer(flags: index < 4 ? ["harmful"] : []) }
+        }
+        w.clock.advance(seconds: 86_400)
+        let rules = try #require(try GateRules.parse(yaml: Self.rules, source: "rules.yaml"))
+        let gatekeeper = try Gatekeeper(workspace: w.workspace, rules: rules)
+        let decision = try gatekeeper.decide(scope: "faq", from: .crawl, to: .walk, actor: "lea")
+        #expect(decision.evaluation.outcome == .fail)
+        var evaluation = GateReport.Evaluation(record: decision.record, evaluation: decision.evaluation)
+        evaluation.reasons.append(hostile)
+        var recheck = evaluation
+        recheck.to = .crawl
+        let file = try temporaryFolder().appendingPathComponent("gate.xml")
+        try JUnitReport(evaluations: [evaluation, recheck], hostname: "ci\u{0}runner").write(to: file)
+        let result = try validate(fileAt: file)
+        #expect(result.kind == .junit && result.isValid, "\(result.issues.map(\.message))")
+        let xml = try String(contentsOf: file, encoding: .utf8)
+        #expect(xml.contains(#"<testsuite name="gate faq crawl-to-walk" tests="3" failures="1" errors="0" skipped="0""#))
+        #expect(xml.contains(#"<testsuite name="gate faq crawl-recheck""#))
+        #expect(xml.contains("Gate faq: re-check of crawl: fail"))
+        #expect(xml.contains(#"type="critical-condition-failed""#))
+        // Characters XML forbids become U+FFFD; markup is escaped.
+        #expect(xml.contains("- faq &lt;b&gt;&amp;amp; &quot;q&quot; ]]&gt; \u{FFFD}\u{FFFD}[31m tab\there\nline 🚀"))
+        #expect(xml.contains(#"hostname="ci\#u{FFFD}runner""#))
     }
 
     @Test func onlyTheNewestDecisionPerTransitionIsShown() throws {

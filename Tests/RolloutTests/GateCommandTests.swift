@@ -62,8 +62,11 @@ import Testing
         #expect(result.status == code, "\(name): \(result.stderr)")
         #expect(result.stdout.hasPrefix("Gate for scope 'faq' crawl -> walk: \(name.uppercased()) — "))
         #expect(result.stdout.contains("acceptance_rate ci_low >= 0.7"))
-        try JUnitReportTests.expectValid(junit)
-        #expect(try JUnitReportTests.xpath(junit, "string(//property[@name='exit_code']/@value)") == String(code))
+        try JUnitFile.expectValid(junit)
+        #expect(try JUnitFile.xpath(junit, "string(//property[@name='gait.decision']/@value)") == name)
+        #expect(try JUnitFile.xpath(junit, "string(/testsuites/testsuite/@name)") == "gate faq crawl-to-walk")
+        let failures = try JUnitFile.xpath(junit, "string(/testsuites/testsuite/@failures)")
+        #expect(failures == (name == "fail" ? "1" : "0"))
 
         let json = try Self.run(["gate", "--db", db, "--scope", "faq", "--from", "crawl", "--to", "walk",
                                  "--rules", rules, "--format", "json"])

@@ -71,6 +71,26 @@ import Testing
 }
 
 @Suite struct BootstrapTests {
+    /// Items of one value take a shorter loop; it must give the documented resampling exactly: draw
+    /// items.count items, divide the drawn sum by the drawn count.
+    @Test func oneValuePerItemIsTheDocumentedResampling() throws {
+        let values = (0..<257).map { Double(($0 * 37) % 101) / 7 }
+        let result = try bootstrapMeanInterval(items: values.map { [$0] }, resamples: 500, seed: 5, confidence: 0.9)
+        var generator = SeededGenerator(seed: 5)
+        var means: [Double] = []
+        for _ in 0..<500 {
+            var sum = 0.0, count = 0.0
+            for _ in values.indices {
+                sum += values[generator.index(below: values.count)]
+                count += 1
+            }
+            means.append(sum / count)
+        }
+        means.sort()
+        #expect(result.low == interpolatedQuantile(sorted: means, 0.05))
+        #expect(result.high == interpolatedQuantile(sorted: means, 0.95))
+    }
+
     @Test func seededAndReproducible() throws {
         let items: [[Double]] = [[1, 2], [3], [4, 5, 6], [2], [5, 5]]
         let a = try bootstrapMeanInterval(items: items, resamples: 2000, seed: 11)

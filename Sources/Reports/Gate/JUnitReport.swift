@@ -36,7 +36,9 @@ public struct JUnitReport: Sendable {
     }
 
     private func suite(_ evaluation: GateReport.Evaluation, id: Int, to xml: XMLStreamWriter) throws {
-        let transition = "\(evaluation.from.rawValue)-to-\(evaluation.to.rawValue)"
+        // A re-check of the stage a scope is in (`gait gate --current`) has the same stage on both sides.
+        let transition = evaluation.from == evaluation.to ? "\(evaluation.from.rawValue)-recheck"
+            : "\(evaluation.from.rawValue)-to-\(evaluation.to.rawValue)"
         let classname = tokenText("gait.gate.\(evaluation.scope).\(transition)", fallback: "gait.gate")
         let failures = evaluation.conditions.filter { $0.result == .fail }.count
         let skipped = evaluation.conditions.filter { $0.result == .inconclusive }.count
@@ -145,8 +147,9 @@ public struct JUnitReport: Sendable {
     }
 
     private func summary(_ evaluation: GateReport.Evaluation) -> String {
-        var lines = ["Gate \(evaluation.scope): \(evaluation.from.rawValue) -> \(evaluation.to.rawValue): "
-            + evaluation.decision.rawValue]
+        let step = evaluation.from == evaluation.to ? "re-check of \(evaluation.from.rawValue)"
+            : "\(evaluation.from.rawValue) -> \(evaluation.to.rawValue)"
+        var lines = ["Gate \(evaluation.scope): \(step): " + evaluation.decision.rawValue]
         lines += evaluation.reasons.map { "- \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }

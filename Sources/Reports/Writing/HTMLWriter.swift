@@ -89,30 +89,54 @@ final class HTMLWriter {
     /// The text escaped for HTML and neutralised (see the type's documentation).
     ///
     /// Text without anything to change is returned as it is; otherwise unchanged runs are copied whole.
+    /// Works on the UTF-8 bytes, decoding a scalar only where a byte is not ASCII: reports carry model
+    /// outputs by the megabyte, and walking them scalar by scalar through `String.UnicodeScalarView`
+    /// was the slowest part of writing them.
     static func neutralised(_ text: String, inAttribute: Bool) -> String {
-        let scalars = text.unicodeScalars
-        guard scalars.contains(where: needsReplacement) else { return text }
-        var result = ""
-        result.reserveCapacity(text.utf8.count + 16)
-        var runStart = scalars.startIndex
-        var index = scalars.startIndex
-        var previousWasCarriageReturn = false
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let next = scalars.index(after: index)
-            guard needsReplacement(scalar) else {
-                previousWasCarriageReturn = false
-                index = next
-                continue
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var index = 0
+            var previousWasCarriageReturn = false
+            var output: [UInt8] = []
+            var runStart = 0
+            var changed = false
+            while index < bytes.count {
+                let (scalar, length) = decodeScalar(bytes, at: index)
+                guard needsReplacement(scalar) else {
+                    previousWasCarriageReturn = false
+                    index += length
+                    continue
+                }
+                if !changed { output.reserveCapacity(bytes.count + 16) }
+                changed = true
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                output.append(contentsOf: replacement(for: scalar, inAttribute: inAttribute,
+                                                      afterCarriageReturn: previousWasCarriageReturn).utf8)
+                previousWasCarriageReturn = scalar.value == 0x0D
+                index += length
+                runStart = index
             }
-            result.unicodeScalars.append(contentsOf: scalars[runStart..<index])
-            result += replacement(for: scalar, inAttribute: inAttribute, afterCarriageReturn: previousWasCarriageReturn)
-            previousWasCarriageReturn = scalar.value == 0x0D
-            index = next
-            runStart = next
+            guard changed else { return nil }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            return String(decoding: output, as: UTF8.self)
+        } ?? text
+    }
+
+    /// The scalar whose (valid) UTF-8 encoding starts at `index`, and its length in bytes.
+    private static func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+        let lead = UInt32(bytes[index])
+        if lead < 0x80 { return (Unicode.Scalar(UInt8(lead)), 1) }
+        func continuation(_ offset: Int) -> UInt32 { UInt32(bytes[index + offset]) & 0x3F }
+        let value: UInt32, length: Int
+        if lead < 0xE0 {
+            (value, length) = ((lead & 0x1F) << 6 | continuation(1), 2)
+        } else if lead < 0xF0 {
+            (value, length) = ((lead & 0x0F) << 12 | continuation(1) << 6 | continuation(2), 3)
+        } else {
+            (value, length) = ((lead & 0x07) << 18 | continuation(1) << 12 | continuation(2) << 6 | continuation(3), 4)
         }
-        result.unicodeScalars.append(contentsOf: scalars[runStart..<scalars.endIndex])
-        return result
+        // A Swift string's UTF-8 is always valid, so the value is a scalar.
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
     /// Whether a character must be escaped or neutralised.

@@ -4,6 +4,8 @@
 /// [#x10000-#x10FFFF]`; no escape makes the others legal, so a rater's stray control character would
 /// otherwise make the whole report unreadable. Markup characters are escaped by libxml2's writer.
 func xmlSafe(_ text: String) -> String {
+    // Plain ASCII text (the bulk of model outputs) is checked byte by byte; anything else scalar by scalar.
+    if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x80) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return text }
     guard text.unicodeScalars.contains(where: { !isXMLChar($0) }) else { return text }
     var result = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {

@@ -23,15 +23,26 @@ public func bootstrapMeanInterval(items: [[Double]], resamples: Int = 10_000, se
     let estimate = sums.reduce(0, +) / counts.reduce(0, +)
     var generator = SeededGenerator(seed: seed)
     var means = [Double](repeating: 0, count: resamples)
-    for r in 0..<resamples {
-        var sum = 0.0
-        var count = 0.0
-        for _ in 0..<items.count {
-            let i = generator.index(below: items.count)
-            sum += sums[i]
-            count += counts[i]
+    if counts.allSatisfy({ $0 == 1 }) {
+        // One value per item (item-level statistics): every resample draws items.count values, so only
+        // the sum is accumulated; the means are the same to the last bit.
+        let n = Double(items.count)
+        for r in 0..<resamples {
+            var sum = 0.0
+            for _ in 0..<items.count { sum += sums[generator.index(below: items.count)] }
+            means[r] = sum / n
         }
-        means[r] = sum / count
+    } else {
+        for r in 0..<resamples {
+            var sum = 0.0
+            var count = 0.0
+            for _ in 0..<items.count {
+                let i = generator.index(below: items.count)
+                sum += sums[i]
+                count += counts[i]
+            }
+            means[r] = sum / count
+        }
     }
     means.sort()
     let tail = (1 - confidence) / 2
