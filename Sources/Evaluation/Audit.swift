@@ -218,7 +218,7 @@ func audit(_ items: [AuditItem], plan: AuditPlan, request: AuditRequest, setting
     }
     let context = SliceContext(criterion: quality, range: range, minimumItems: request.minimumItems,
                                permutationTests: request.permutationTests, settings: settings)
-    var attributes = try names.map { name in
+    var attributes = try concurrentMap(names) { name in
         try attributeAudit(name, items: items, reference: name == request.attribute ? request.reference : nil, context: context)
     }
     try adjustAndJudge(&attributes, minimumItems: request.minimumItems, alpha: request.alpha)

@@ -295,3 +295,23 @@ import Testing
                 && AuditVerdict.insufficientData > .noEvidence && AuditVerdict.possibleDisparity.text == "possible disparity")
     }
 }
+
+@Suite struct ConcurrentMapTests {
+    struct Failure: Error, Equatable { var index: Int }
+
+    @Test func resultsKeepTheElementsOrder() throws {
+        let squares = try concurrentMap(Array(0..<200)) { $0 * $0 }
+        #expect(squares == (0..<200).map { $0 * $0 })
+        #expect(try concurrentMap([7]) { $0 + 1 } == [8])
+        #expect(try concurrentMap([Int]()) { $0 }.isEmpty)
+    }
+
+    @Test func theFirstFailingElementsErrorIsRethrown() {
+        #expect(throws: Failure(index: 3)) {
+            try concurrentMap(Array(0..<50)) { index in
+                if index == 3 || index == 40 { throw Failure(index: index) }
+                return index
+            }
+        }
+    }
+}
