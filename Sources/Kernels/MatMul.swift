@@ -7,16 +7,20 @@ import _Builtin_intrinsics.intel
 /// Quantized weights (Q4_0, Q4_1, Q8_0) multiply activations quantized to 8 bits (`QuantizedActivations`)
 /// with integer dot products per block of 32, as ggml does (`ggml_vec_dot_q4_1_q8_1` and friends in
 /// ggml-cpu/arch/x86/quants.c): on x86-64 with AVX2, `vpmaddubsw` multiplies unsigned weight nibbles by
-/// signed activation bytes. Q4_0 runs as Q4_1 with `m = −8d`, which is exact. F32 and F16 weights multiply
+/// signed activation bytes. Per block the integer sums are scaled by `d_w · d_x` and accumulated with FMA in
+/// eight lanes, Q4_1's offsets `m · s` in a scalar FMA chain, and the lanes are summed in `hsum_float_8`'s
+/// order, so every product rounds as llama.cpp's AVX2 code does. Q4_0 runs as Q4_1 with `m = −8d`, which is
+/// exact. F32 and F16 weights multiply
 /// the float activations.
 ///
 /// Each weight row is read once per call for the whole batch, and rows are split over the pool's threads;
 /// every output element is computed the same way whatever the thread count.
-/// How activations enter products with quantized weights.
+/// How activations enter products: rounded the way llama.cpp's CPU backend rounds them, or not at all.
 public enum ActivationPrecision: Sendable, Hashable {
-    /// Rounded to 8 bits per block of 32, as llama.cpp does (fast integer products).
+    /// Rounded to 8 bits per block of 32 before products with quantized weights (fast integer products), with
+    /// an f16 KV cache and f16 queries and attention probabilities, as llama.cpp does by default.
     case eightBit
-    /// Kept in f32 against dequantized weights (a slower reference).
+    /// Kept in f32 against dequantized weights, with an f32 KV cache (a slower reference).
     case float
 }
 
@@ -205,6 +209,14 @@ public enum MatMul {
         return total
     }
 
+    /// The sum of eight lanes in the order of ggml's `hsum_float_8` (halves, then pairs), so that a product
+    /// rounds exactly as llama.cpp's: `((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7))`.
+    @inline(__always)
+    static func hsum(_ v: SIMD8<Float>) -> Float {
+        let h = v.lowHalf + v.highHalf
+        return (h[0] + h[2]) + (h[1] + h[3])
+    }
+
     #if arch(x86_64)
     /// Bytes 0…15 of a Q4 block's nibbles as 32 unsigned bytes: low nibbles first (elements 0…15), then high.
     @inline(__always)
@@ -262,9 +274,9 @@ public enum MatMul {
             let (w, d, m) = weightBlock(type, row, i)
             let xq = q.load(fromByteOffset: i * 32, as: SIMD4<Int64>.self)
             acc = _mm256_fmadd_ps(SIMD8(repeating: d * scales[i]), products(w, xq, signed: signed), acc)
-            if !signed { offsets += m * sums[i] }
+            if !signed { offsets = offsets.addingProduct(m, sums[i]) }
         }
-        return acc.sum() + offsets
+        return hsum(acc) + offsets
     }
 
     @inline(__always)
@@ -294,11 +306,11 @@ public enum MatMul {
             acc0 = _mm256_fmadd_ps(SIMD8(repeating: d0 * sx), products(w0, xq, signed: signed), acc0)
             acc1 = _mm256_fmadd_ps(SIMD8(repeating: d1 * sx), products(w1, xq, signed: signed), acc1)
             if !signed {
-                offsets0 += m0 * sums[i]
-                offsets1 += m1 * sums[i]
+                offsets0 = offsets0.addingProduct(m0, sums[i])
+                offsets1 = offsets1.addingProduct(m1, sums[i])
             }
         }
-        return (acc0.sum() + offsets0, acc1.sum() + offsets1)
+        return (hsum(acc0) + offsets0, hsum(acc1) + offsets1)
     }
 
     @inline(__always)
@@ -336,10 +348,10 @@ public enum MatMul {
             a3 = _mm256_fmadd_ps(SIMD8(repeating: ds[3]),
                                  products(w, q.load(fromByteOffset: 3 * width + offset, as: SIMD4<Int64>.self), signed: signed), a3)
             if !signed {
-                o += SIMD4(repeating: m) * sums.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self)
+                o = o.addingProduct(SIMD4(repeating: m), sums.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self))
             }
         }
-        return (a0.sum() + o[0], a1.sum() + o[1], a2.sum() + o[2], a3.sum() + o[3])
+        return (hsum(a0) + o[0], hsum(a1) + o[1], hsum(a2) + o[2], hsum(a3) + o[3])
     }
     #else
     @inline(__always)
