@@ -244,28 +244,46 @@ public enum Attention {
         }
         let inverse = 1 / sum
         var c = 0
-        while c < width {
-            // Up to four accumulators of eight; `lanes` is 4 except in a narrow tail.
-            let lanes = min(4, (width - c) / 8)
+        while c + 64 <= width {
+            // Sixty-four outputs: eight independent accumulators hide the rounding round trips' latency.
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
             for t in 0..<count {
                 let v = t * stride + c
                 if p[t] != 1 {
                     let m = SIMD8<Float>(repeating: p[t])
                     a0 = Half.round8(a0 * m); a1 = Half.round8(a1 * m); a2 = Half.round8(a2 * m); a3 = Half.round8(a3 * m)
+                    a4 = Half.round8(a4 * m); a5 = Half.round8(a5 * m); a6 = Half.round8(a6 * m); a7 = Half.round8(a7 * m)
                 }
                 let x = SIMD8<Float>(repeating: w[t])
                 a0 = Half.round8(a0.addingProduct(HalfElement.load8(values, v), x))
-                if lanes > 1 { a1 = Half.round8(a1.addingProduct(HalfElement.load8(values, v + 8), x)) }
-                if lanes > 2 { a2 = Half.round8(a2.addingProduct(HalfElement.load8(values, v + 16), x)) }
-                if lanes > 3 { a3 = Half.round8(a3.addingProduct(HalfElement.load8(values, v + 24), x)) }
+                a1 = Half.round8(a1.addingProduct(HalfElement.load8(values, v + 8), x))
+                a2 = Half.round8(a2.addingProduct(HalfElement.load8(values, v + 16), x))
+                a3 = Half.round8(a3.addingProduct(HalfElement.load8(values, v + 24), x))
+                a4 = Half.round8(a4.addingProduct(HalfElement.load8(values, v + 32), x))
+                a5 = Half.round8(a5.addingProduct(HalfElement.load8(values, v + 40), x))
+                a6 = Half.round8(a6.addingProduct(HalfElement.load8(values, v + 48), x))
+                a7 = Half.round8(a7.addingProduct(HalfElement.load8(values, v + 56), x))
             }
             let r = UnsafeMutableRawPointer(target + c)
             r.storeBytes(of: a0 * inverse, as: SIMD8<Float>.self)
-            if lanes > 1 { r.storeBytes(of: a1 * inverse, toByteOffset: 32, as: SIMD8<Float>.self) }
-            if lanes > 2 { r.storeBytes(of: a2 * inverse, toByteOffset: 64, as: SIMD8<Float>.self) }
-            if lanes > 3 { r.storeBytes(of: a3 * inverse, toByteOffset: 96, as: SIMD8<Float>.self) }
-            c += 8 * lanes
+            r.storeBytes(of: a1 * inverse, toByteOffset: 32, as: SIMD8<Float>.self)
+            r.storeBytes(of: a2 * inverse, toByteOffset: 64, as: SIMD8<Float>.self)
+            r.storeBytes(of: a3 * inverse, toByteOffset: 96, as: SIMD8<Float>.self)
+            r.storeBytes(of: a4 * inverse, toByteOffset: 128, as: SIMD8<Float>.self)
+            r.storeBytes(of: a5 * inverse, toByteOffset: 160, as: SIMD8<Float>.self)
+            r.storeBytes(of: a6 * inverse, toByteOffset: 192, as: SIMD8<Float>.self)
+            r.storeBytes(of: a7 * inverse, toByteOffset: 224, as: SIMD8<Float>.self)
+            c += 64
+        }
+        while c < width {
+            var a = SIMD8<Float>()
+            for t in 0..<count {
+                if p[t] != 1 { a = Half.round8(a * p[t]) }
+                a = Half.round8(a.addingProduct(HalfElement.load8(values, t * stride + c), SIMD8(repeating: w[t])))
+            }
+            UnsafeMutableRawPointer(target + c).storeBytes(of: a * inverse, as: SIMD8<Float>.self)
+            c += 8
         }
     }
 }

@@ -118,6 +118,11 @@ public enum MatMul {
             for r in rows {
                 let row = w.base + r * w.rowBytes
                 var b = 0
+                while b + 8 <= batch {
+                    let s = dotQuantized8(w.type, row, x, firstRow: b, blocks: blocks)
+                    for i in 0..<8 { out[(b + i) * stride + r] = s[i] }
+                    b += 8
+                }
                 while b + 4 <= batch {
                     let s = dotQuantized4(w.type, row, x, firstRow: b, blocks: blocks)
                     out[b * stride + r] = s.0
@@ -353,7 +358,66 @@ public enum MatMul {
         }
         return (hsum(a0) + o[0], hsum(a1) + o[1], hsum(a2) + o[2], hsum(a3) + o[3])
     }
+    @inline(__always)
+    static func dotQuantized8(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                              firstRow b: Int, blocks: Int) -> SIMD8<Float> {
+        switch type {
+        case .q4_0: dot8(.q4_0, signed: false, row, x, firstRow: b, blocks: blocks)
+        case .q4_1: dot8(.q4_1, signed: false, row, x, firstRow: b, blocks: blocks)
+        default: dot8(.q8_0, signed: true, row, x, firstRow: b, blocks: blocks)
+        }
+    }
+
+    /// Eight activation rows (`b` a multiple of 4) against one weight row: each weight block is loaded and
+    /// unpacked once for all eight, the batched decode's matrix–matrix step. Per row, the arithmetic is exactly
+    /// `dot`'s.
+    @inline(__always)
+    static func dot8(_ type: TensorType, signed: Bool, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                     firstRow b: Int, blocks: Int) -> SIMD8<Float> {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+        var o0 = SIMD4<Float>(), o1 = SIMD4<Float>()
+        let width = x.columns
+        let q = UnsafeRawPointer(x.quants + b * width)
+        let tile = (b / 4) * blocks * 4
+        let scales0 = UnsafeRawPointer(x.tileScales + tile), sums0 = UnsafeRawPointer(x.tileSums + tile)
+        let scales1 = scales0 + blocks * 16, sums1 = sums0 + blocks * 16
+        for i in 0..<blocks {
+            let (w, d, m) = weightBlock(type, row, i)
+            let offset = i * 32
+            let dv = SIMD4<Float>(repeating: d)
+            let ds0 = dv * scales0.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self)
+            let ds1 = dv * scales1.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self)
+            @inline(__always)
+            func product(_ r: Int) -> SIMD8<Float> {
+                products(w, q.load(fromByteOffset: r * width + offset, as: SIMD4<Int64>.self), signed: signed)
+            }
+            a0 = _mm256_fmadd_ps(SIMD8(repeating: ds0[0]), product(0), a0)
+            a1 = _mm256_fmadd_ps(SIMD8(repeating: ds0[1]), product(1), a1)
+            a2 = _mm256_fmadd_ps(SIMD8(repeating: ds0[2]), product(2), a2)
+            a3 = _mm256_fmadd_ps(SIMD8(repeating: ds0[3]), product(3), a3)
+            a4 = _mm256_fmadd_ps(SIMD8(repeating: ds1[0]), product(4), a4)
+            a5 = _mm256_fmadd_ps(SIMD8(repeating: ds1[1]), product(5), a5)
+            a6 = _mm256_fmadd_ps(SIMD8(repeating: ds1[2]), product(6), a6)
+            a7 = _mm256_fmadd_ps(SIMD8(repeating: ds1[3]), product(7), a7)
+            if !signed {
+                let mv = SIMD4<Float>(repeating: m)
+                o0 = o0.addingProduct(mv, sums0.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self))
+                o1 = o1.addingProduct(mv, sums1.loadUnaligned(fromByteOffset: i * 16, as: SIMD4<Float>.self))
+            }
+        }
+        return SIMD8(hsum(a0) + o0[0], hsum(a1) + o0[1], hsum(a2) + o0[2], hsum(a3) + o0[3],
+                     hsum(a4) + o1[0], hsum(a5) + o1[1], hsum(a6) + o1[2], hsum(a7) + o1[3])
+    }
     #else
+    @inline(__always)
+    static func dotQuantized8(_ type: TensorType, _ row: UnsafeRawPointer, _ x: QuantizedActivations,
+                              firstRow b: Int, blocks: Int) -> SIMD8<Float> {
+        var s = SIMD8<Float>()
+        for i in 0..<8 { s[i] = referenceDot(type, row, x, row: b + i, blocks: blocks) }
+        return s
+    }
+
     @inline(__always)
     static func dotQuantizedPair(_ type: TensorType, _ row0: UnsafeRawPointer, _ row1: UnsafeRawPointer,
                                  _ x: QuantizedActivations, row b: Int, blocks: Int) -> (Float, Float) {
