@@ -125,18 +125,7 @@ public struct Sampler: Sendable {
     /// The index of the largest logit (the lowest index among equals).
     static func argmax(_ logits: UnsafeMutableBufferPointer<Float>) -> Int {
         let count = logits.count
-        let base = UnsafeRawPointer(logits.baseAddress.unsafelyUnwrapped)
-        var top = -Float.infinity
-        var i = 0
-        if count >= 8 {
-            var m = SIMD8<Float>(repeating: -.infinity)
-            while i + 8 <= count {
-                m = pointwiseMax(m, base.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
-                i += 8
-            }
-            top = m.max()
-        }
-        while i < count { top = max(top, logits[i]); i += 1 }
+        let top = VectorOps.maximum(logits.baseAddress.unsafelyUnwrapped, count: count)
         for j in 0..<count where logits[j] == top { return j }
         return 0  // only NaNs
     }

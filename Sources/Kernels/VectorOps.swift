@@ -51,15 +51,8 @@ public enum VectorOps {
     /// vectorized exponentials, the sum accumulated in double, then one multiply by its inverse.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
-        var maximum = x[0]
+        let maximum = Self.maximum(x, count: count)
         var i = 0
-        if count >= 8 {
-            var m = load8(x, 0)
-            i = 8
-            while i + 8 <= count { m = pointwiseMax(m, load8(x, i)); i += 8 }
-            maximum = m.max()
-        }
-        while i < count { maximum = max(maximum, x[i]); i += 1 }
         var sum = 0.0
         let top = SIMD8<Float>(repeating: maximum)
         i = 0
@@ -101,8 +94,31 @@ public enum VectorOps {
         let middle = SIMD8<Float>(repeating: 0x1.fffdb6p-2).addingProduct(SIMD8(repeating: 0x1.555e66p-3), b)
         let low = SIMD8<Float>(repeating: 1).addingProduct(SIMD8(repeating: 0x1.ffffecp-1), b)
         let j = low.addingProduct(middle.addingProduct(high, u), u)
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        // z's low mantissa bits hold n: shifted into the exponent field and added to 1.0's bits, they make 2^n
+        // (the standard library's float-to-integer conversion of SIMD vectors is not vectorized).
+        let bits = (unsafeBitCast(z, to: SIMD8<Int32>.self) &<< 23) &+ 0x3F80_0000
         return j * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    }
+
+    /// The largest of `count` values (−∞ for none; NaNs are skipped unless all are NaN).
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var top = -Float.infinity
+        var i = 0
+        if count >= 8 {
+            var m = load8(x, 0)
+            i = 8
+            while i + 8 <= count {
+                let v = load8(x, i)
+                m = m.replacing(with: v, where: v .> m)
+                i += 8
+            }
+            for lane in 0..<8 where m[lane] > top { top = m[lane] }
+        }
+        while i < count {
+            if x[i] > top { top = x[i] }
+            i += 1
+        }
+        return top
     }
 
     @inline(__always)
