@@ -84,7 +84,10 @@ public enum VectorOps {
     /// instead of a subnormal or 0; ggml's own result there is no more useful).
     @inline(__always)
     public static func exp(_ value: SIMD8<Float>) -> SIMD8<Float> {
-        let x = value.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Compare and blend: the standard library's `clamped` calls generic pointwiseMin/Max.
+        let lower = SIMD8<Float>(repeating: -87.3), upper = SIMD8<Float>(repeating: 88.3)
+        var x = value.replacing(with: lower, where: value .< lower)
+        x.replace(with: upper, where: x .> upper)
         let shift = SIMD8<Float>(repeating: 0x1.8p23)
         let z = shift.addingProduct(x, SIMD8(repeating: 0x1.715476p+0))
         let n = z - shift
