@@ -10,6 +10,14 @@ let vectorFlags = ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-target
 let vectorFlags: [String] = []
 #endif
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + vectorFlags)]
+/// The one target built for AVX-512 (F, BW, VL, VNNI; `cascadelake` is the oldest CPU model with all four):
+/// `Kernels` calls it only after checking the processor.
+#if arch(x86_64)
+let avx512Flags = ["-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni",
+                   "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-target-cpu", "cascadelake"]
+#else
+let avx512Flags: [String] = []
+#endif
 
 let package = Package(
     name: "Gait",
@@ -36,7 +44,8 @@ let package = Package(
         .target(name: "GaitStore", dependencies: ["GaitCore", "Kernels", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 plugins: ["EmbedResources"]),
-        .target(name: "Kernels", swiftSettings: numericSettings),
+        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-Ounchecked"] + avx512Flags)]),
+        .target(name: "Kernels", dependencies: ["KernelsAVX512"], swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
         .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
         .target(name: "ModelServer", dependencies: ["Inference"]),

@@ -93,9 +93,16 @@ public final class LocalEngine: Sendable {
         var step = 0
         var scratch = [Float](repeating: 0, count: c.vocabularySize)
         var tokens: [Int32] = [], slots: [Int] = [], positions: [Int] = []
+        // Candidates still going after this step; swapped with `active` so neither list reallocates.
+        var next: [Int] = []
+        next.reserveCapacity(n)
+        for candidate in 0..<n {
+            histories[candidate].reserveCapacity(promptTokens.count + maxTokens)
+            generated[candidate].reserveCapacity(maxTokens)
+        }
         while !active.isEmpty {
             try Task.checkCancellation()
-            var next: [Int] = []
+            next.removeAll(keepingCapacity: true)
             for candidate in active {
                 if step >= maxTokens {
                     finished[candidate] = .length
@@ -125,7 +132,7 @@ public final class LocalEngine: Sendable {
                 }
                 next.append(candidate)
             }
-            active = next
+            swap(&active, &next)
             guard !active.isEmpty else { break }
             tokens.removeAll(keepingCapacity: true)
             slots.removeAll(keepingCapacity: true)

@@ -38,7 +38,8 @@ final class Transformer {
         self.model = model
         self.pool = pool
         self.maxBatch = maxBatch
-        cache = KVCache(layers: c.layers, slots: slots, capacity: capacity, width: c.kvWidth)
+        cache = KVCache(layers: c.layers, slots: slots, capacity: capacity, width: c.kvWidth,
+                        element: precision == .eightBit ? .f16 : .f32)
         rotary = RotaryTable(positions: capacity, dimensions: c.rotaryDimensions, base: c.ropeBase)
         x = FloatMatrix(rows: maxBatch, columns: c.width)
         normed = FloatMatrix(rows: maxBatch, columns: c.width)

@@ -1,6 +1,7 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 #endif
+import KernelsAVX512
 
 /// Activations rounded to 8 bits in blocks of 32, the way ggml prepares the input of a quantized product
 /// (`quantize_row_q8_0` / `quantize_row_q8_1` in ggml-cpu/arch/x86/quants.c): per block `d = max|x| / 127`,
@@ -21,6 +22,10 @@ public final class QuantizedActivations: @unchecked Sendable {
     /// kernel reads one vector per block instead of four scattered floats.
     let tileScales: UnsafeMutablePointer<Float>
     let tileSums: UnsafeMutablePointer<Float>
+    /// With AVX-512 VNNI (`PairedProducts`): quants of rows `2p, 2p + 1` interleaved by block (64 bytes a
+    /// block), and per pair and block sixteen scales (the first row's eight times, then the second's).
+    let pairQuants: UnsafeMutablePointer<Int8>?
+    let pairScales: UnsafeMutablePointer<Float>?
     /// The float rows the quants were made from (for F32/F16 weights, which take floats).
     private(set) var source: FloatMatrix?
 
@@ -41,6 +46,18 @@ public final class QuantizedActivations: @unchecked Sendable {
         tileScales.initialize(repeating: 0, count: tiles)
         tileSums = .allocate(capacity: tiles)
         tileSums.initialize(repeating: 0, count: tiles)
+        if PairedProducts.isSupported && capacity >= 2 {
+            let pairs = capacity / 2, blocks = columns / 32
+            pairQuants = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
+                .bindMemory(to: Int8.self, capacity: pairs * blocks * 64)
+            pairQuants?.initialize(repeating: 0, count: pairs * blocks * 64)
+            pairScales = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
+                .bindMemory(to: Float.self, capacity: pairs * blocks * 16)
+            pairScales?.initialize(repeating: 0, count: pairs * blocks * 16)
+        } else {
+            pairQuants = nil
+            pairScales = nil
+        }
     }
 
     deinit {
@@ -49,6 +66,8 @@ public final class QuantizedActivations: @unchecked Sendable {
         sums.deallocate()
         tileScales.deallocate()
         tileSums.deallocate()
+        pairQuants.map { UnsafeMutableRawPointer($0).deallocate() }
+        pairScales.map { UnsafeMutableRawPointer($0).deallocate() }
     }
 
     /// Quantizes rows `0..<rows` of `matrix`.
@@ -65,6 +84,16 @@ public final class QuantizedActivations: @unchecked Sendable {
                 let tile = ((r / 4) * blocks + b) * 4 + r % 4
                 tileScales[tile] = scales[r * blocks + b]
                 tileSums[tile] = sums[r * blocks + b]
+            }
+        }
+        if let pairQuants, let pairScales {
+            for r in 0..<(rows - rows % 2) {
+                let pair = r / 2, second = r % 2
+                for b in 0..<blocks {
+                    let block = pair * blocks + b
+                    (pairQuants + (block * 64 + second * 32)).update(from: quants + (r * columns + b * 32), count: 32)
+                    (pairScales + (block * 16 + second * 8)).update(repeating: scales[r * blocks + b], count: 8)
+                }
             }
         }
     }

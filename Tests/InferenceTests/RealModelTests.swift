@@ -62,12 +62,13 @@ struct RealModelTests {
     }
 
     /// Teacher-forced as the fixtures README says. Every decisive position (llama.cpp's gap > 0.5, 144 of 192)
-    /// must agree. The rest is decided by rounding noise: this engine agrees at 186 of 192 positions (96.9%),
-    /// every miss at a gap below 0.25, and an engine computing exactly in f32 (whose perplexity matches
-    /// PyTorch's, see below) agrees at only 183, so the overall bound is 96.5% rather than the README's 97%.
-    /// Logits are compared as they are (≥ 95% of the top-5 logits within 0.5, none beyond 1.5) and relative
-    /// to the best token's logit (≥ 98.5% within 0.5), because rounding moves whole rows by a common shift
-    /// that no probability sees.
+    /// must agree, and at least 97% of all positions. The engine rounds where llama.cpp rounds (8-bit
+    /// activations, f16 KV cache and queries, flash attention's f16 accumulator, ggml's sum orders, exp and RoPE
+    /// tables), and on Linux x86-64 it reproduces the reference logits to about 1e-6 and agrees at all 192
+    /// positions; the mean top-5 logit difference bound (0.02) catches any drift from that, since an engine that
+    /// only computes close to llama.cpp (f32 KV cache, other sum orders) lands near 0.18 and agrees at 179–188.
+    /// Logits are also compared as they are (≥ 95% of the top-5 logits within 0.5, none beyond 1.5) and
+    /// relative to the best token's logit (≥ 98.5% within 0.5).
     @Test("teacher-forced greedy tokens and top-5 logits agree with llama.cpp")
     func greedyTeacherForced() throws {
         let engine = try RealModel.engine()
@@ -91,7 +92,9 @@ struct RealModelTests {
             }
         }
         #expect(decisive == 144)
-        #expect(Double(agreed) / Double(total) >= 0.965, "\(agreed) of \(total)")
+        #expect(Double(agreed) / Double(total) >= 0.97, "\(agreed) of \(total)")
+        let mean = absolute.reduce(0, +) / Double(absolute.count)
+        #expect(mean < 0.02, "mean top-5 logit difference \(mean)")
         let within = Double(absolute.filter { $0 <= 0.5 }.count) / Double(absolute.count)
         let withinRelative = Double(relative.filter { $0 <= 0.5 }.count) / Double(relative.count)
         #expect(within >= 0.95, "\(within) of top-5 logits within 0.5")

@@ -1,5 +1,5 @@
 import Foundation
-import Inference
+@testable import Inference
 import Testing
 
 @Suite("Sampler")
@@ -53,6 +53,52 @@ struct SamplerTests {
         #expect(Set(draw(three, SamplingParameters(temperature: 1, topP: 0.6, seed: 2), times: 200)) == [0])
         #expect(Set(draw(three, SamplingParameters(temperature: 1, topP: 0.8, seed: 2), times: 400)) == [0, 1])
         #expect(Set(draw(three, SamplingParameters(temperature: 1, topP: 1, seed: 2), times: 400)) == [0, 1, 2])
+    }
+
+    /// A vocabulary-sized row of logits from a fixed stream: a few strong tokens over a long tail.
+    static func largeLogits(count: Int = 49_152, seed: UInt64) -> [Float] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Float(random.nextUnit() * 8 - 4) + (random.nextUnit() < 0.001 ? 9 : 0) }
+    }
+
+    @Test("top-p over a whole vocabulary keeps exactly the smallest set of best tokens reaching p", arguments: [0.5, 0.65])
+    func topPLarge(p: Double) throws {
+        let logits = Self.largeLogits(seed: 21)
+        let maximum = Double(logits.max()!)
+        let weights = logits.map { exp(Double($0) - maximum) }
+        let total = weights.reduce(0, +)
+        let order = logits.indices.sorted { logits[$0] > logits[$1] }
+        var nucleus: Set<Int32> = [], mass = 0.0
+        for i in order where mass < p {
+            nucleus.insert(Int32(i))
+            mass += weights[i] / total
+        }
+        try #require(nucleus.count > 3 && nucleus.count < 120, "\(nucleus.count)")
+        // A high temperature flattens the draw over the kept tokens, so every one of them shows up.
+        let draws = Set(draw(logits, SamplingParameters(temperature: 1000, topP: p, seed: 4), times: 30 * nucleus.count))
+        #expect(draws == nucleus, "\(draws.count) drawn of \(nucleus.count)")
+    }
+
+    @Test("a top-k beyond 256 keeps exactly the k best tokens")
+    func topKLarge() {
+        let logits = Self.largeLogits(count: 5000, seed: 22)
+        let best = Set(logits.indices.sorted { logits[$0] > logits[$1] }.prefix(300).map { Int32($0) })
+        let draws = Set(draw(logits, SamplingParameters(temperature: 1000, topK: 300, seed: 5), times: 6000))
+        #expect(draws.isSubset(of: best) && draws.count > 280, "\(draws.subtracting(best).count) outside, \(draws.count) drawn")
+        var values = logits
+        #expect(Sampler.select(&values, rank: 299) == logits.sorted(by: >)[299])
+    }
+
+    @Test("without filters, draws over a whole vocabulary follow the softmax")
+    func unfilteredLarge() {
+        var logits = [Float](repeating: -30, count: 49_152)
+        logits[7] = 0
+        logits[40_000] = Float(log(3.0))
+        logits[49_151] = Float(log(2.0))
+        let draws = draw(logits, SamplingParameters(temperature: 1, seed: 6), times: 6000)
+        #expect(Set(draws) == [7, 40_000, 49_151])
+        let share = Double(draws.filter { $0 == 40_000 }.count) / 6000
+        #expect(abs(share - 0.5) < 0.03, "\(share)")
     }
 
     @Test("min-p drops tokens less likely than p times the best")

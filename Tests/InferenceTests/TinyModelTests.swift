@@ -111,11 +111,15 @@ struct TinyModelTests {
         #expect(engine.model.config.kvHeads == 2 && engine.model.name == "Tiny Llama")
         let tokens: [Int32] = [5, 80, 120, 7, 200, 33, 4]
         let reference = NaiveLlama(seed: 3).logits(tokens)
+        // Exact in f32 (f32 KV cache); the default f16 cache rounds keys, values, queries and the attention sum
+        // to 11 significant bits, so it stays within a looser bound.
+        let exact = try LocalEngine(model: engine.model, threads: 2, precision: .float).logits(for: tokens)
         let batched = try engine.logits(for: tokens)
         for position in tokens.indices {
             for v in stride(from: 0, to: reference[position].count, by: 7) {
-                #expect(abs(batched[position][v] - reference[position][v]) < 2e-3 * max(1, abs(reference[position][v])),
-                        "position \(position) token \(v)")
+                let scale = max(1, abs(reference[position][v]))
+                #expect(abs(exact[position][v] - reference[position][v]) < 2e-3 * scale, "position \(position) token \(v)")
+                #expect(abs(batched[position][v] - reference[position][v]) < 2e-2 * scale, "position \(position) token \(v)")
             }
         }
         // Greedy decoding one token at a time follows the same logits.

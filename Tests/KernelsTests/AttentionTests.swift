@@ -4,10 +4,24 @@ import Testing
 
 @Suite("Attention, RoPE and vector operations")
 struct AttentionTests {
-    @Test("grouped-query attention over the cache equals a direct computation")
-    func attention() {
-        let heads = 4, kvHeads = 2, width = 8, positions = 5
-        let cache = KVCache(layers: 1, slots: 2, capacity: positions, width: kvHeads * width)
+    /// Softmax attention computed directly from the rows, optionally rounding q, k and v to f16 first.
+    static func direct(q: FloatMatrix, k: FloatMatrix, v: FloatMatrix, head h: Int, group: Int, width: Int,
+                       last: Int, half: Bool) -> [Float] {
+        func r(_ x: Float) -> Float { half ? Float(Float16(x)) : x }
+        let g = h / group
+        var scores = (0...last).map { t in
+            (0..<width).reduce(Float(0)) { $0 + r(q[0, h * width + $1]) * r(k[t, g * width + $1]) } / Float(width).squareRoot()
+        }
+        let m = scores.max()!
+        scores = scores.map { expf($0 - m) }
+        let sum = scores.reduce(0, +)
+        return (0..<width).map { i in (0...last).reduce(Float(0)) { $0 + scores[$1] / sum * r(v[$1, g * width + i]) } }
+    }
+
+    @Test("grouped-query attention over an f32 cache equals a direct computation", arguments: [8, 64])
+    func attention(width: Int) {
+        let heads = 4, kvHeads = 2, positions = 5
+        let cache = KVCache(layers: 1, slots: 2, capacity: positions, width: kvHeads * width, element: .f32)
         let k = randomActivations(rows: positions, columns: kvHeads * width, seed: 1)
         let v = randomActivations(rows: positions, columns: kvHeads * width, seed: 2)
         for p in 0..<positions { cache.store(layer: 0, slot: 1, position: p, k: k, v: v, row: p) }
@@ -16,18 +30,35 @@ struct AttentionTests {
         Attention.run(q: q, cache: cache, layer: 0, slots: [1], positions: [3], heads: heads, kvHeads: kvHeads,
                       headWidth: width, into: out, pool: ThreadPool(threads: 2))
         for h in 0..<heads {
-            let g = h / 2
-            var scores = (0...3).map { t in
-                (0..<width).reduce(Float(0)) { $0 + q[0, h * width + $1] * k[t, g * width + $1] } / Float(width).squareRoot()
-            }
-            let m = scores.max()!
-            scores = scores.map { expf($0 - m) }
-            let sum = scores.reduce(0, +)
-            for i in 0..<width {
-                let expected = (0...3).reduce(Float(0)) { $0 + scores[$1] / sum * v[$1, g * width + i] }
-                #expect(abs(out[0, h * width + i] - expected) < 1e-4)
-            }
+            let expected = Self.direct(q: q, k: k, v: v, head: h, group: 2, width: width, last: 3, half: false)
+            for i in 0..<width { #expect(abs(out[0, h * width + i] - expected[i]) < 1e-4) }
         }
+    }
+
+    @Test("an f16 cache stores rounded keys and its attention stays within f16 accumulation of the rounded inputs",
+          arguments: [8, 64, 72])
+    func attentionHalf(width: Int) {
+        let heads = 3, kvHeads = 1, positions = 40
+        let cache = KVCache(layers: 1, slots: 1, capacity: positions, width: width)
+        #expect(cache.element == .f16 && cache.byteCount == 2 * 2 * positions * width)
+        let k = randomActivations(rows: positions, columns: width, seed: 4)
+        let v = randomActivations(rows: positions, columns: width, seed: 5)
+        for p in 0..<positions { cache.store(layer: 0, slot: 0, position: p, k: k, v: v, row: p) }
+        #expect(cache.key(layer: 0, slot: 0, position: 7, index: 3) == Float(Float16(k[7, 3])))
+        let q = randomActivations(rows: 1, columns: heads * width, seed: 6)
+        let original = q.rowArray(0)
+        let out = FloatMatrix(rows: 1, columns: heads * width)
+        Attention.run(q: q, cache: cache, layer: 0, slots: [0], positions: [positions - 1], heads: heads,
+                      kvHeads: kvHeads, headWidth: width, into: out, pool: ThreadPool(threads: 2))
+        #expect(q.rowArray(0) == original.map { Float(Float16($0)) }, "queries are rounded to f16 in place")
+        q.setRow(0, original)
+        var worst: Float = 0
+        for h in 0..<heads {
+            let expected = Self.direct(q: q, k: k, v: v, head: h, group: 3, width: width, last: positions - 1, half: true)
+            for i in 0..<width { worst = max(worst, abs(out[0, h * width + i] - expected[i])) }
+        }
+        // The running sum is rounded to f16 (relative 2⁻¹¹) at each of 40 steps: far below 5e-3, far above 1e-6.
+        #expect(worst < 5e-3 && worst > 1e-6, "\(worst)")
     }
 
     @Test("copying a prefix gives another slot the same keys")
@@ -71,6 +102,22 @@ struct AttentionTests {
         var values: [Float] = [1, 2, 3]
         values.withUnsafeMutableBufferPointer { VectorOps.softmax($0.baseAddress!, count: 3) }
         #expect(abs(values.reduce(0, +) - 1) < 1e-6 && values[2] > values[1])
+    }
+
+    @Test("the vectorized exponential is within 2 ulp of e^x from −87 to 88")
+    func exponential() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 87.5 {
+            let lanes = VectorOps.exp(SIMD8(repeating: x) + SIMD8(0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7))
+            for i in 0..<8 {
+                let expected = Float(Foundation.exp(Double(x + Float(i) * 0.1)))
+                worst = max(worst, abs(lanes[i] - expected) / expected)
+            }
+            x += 0.37
+        }
+        #expect(worst < 2.5e-7, "\(worst)")
+        #expect(VectorOps.exp(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
     }
 
     @Test("mapping a missing file or a folder fails with the path and the reason")

@@ -41,13 +41,19 @@ struct MatMulTests {
     @Test("SIMD products equal the scalar integer reference", arguments: [TensorType.q4_0, .q4_1, .q8_0])
     func simdMatchesReference(type: TensorType) {
         let w = randomMatrix(type, rows: 13, columns: 96, seed: 1)
-        for batch in [1, 3, 4, 5, 9] {
+        for batch in [1, 3, 4, 5, 8, 9, 13] {
             let x = randomActivations(rows: batch, columns: 96, seed: UInt64(batch))
             let q = QuantizedActivations(capacity: batch, columns: 96)
             q.quantize(x, rows: batch)
             let y = FloatMatrix(rows: batch, columns: 13)
             MatMul.multiply(w, q, into: y, pool: ThreadPool(threads: 1))
             for b in 0..<batch {
+                // The eight-, four- and one-row kernels round alike: a row's result never depends on its batch.
+                let alone = QuantizedActivations(capacity: 1, columns: 96)
+                alone.quantize(FloatMatrix(copying: x, row: b), rows: 1)
+                let single = FloatMatrix(rows: 1, columns: 13)
+                MatMul.multiply(w, alone, into: single, pool: ThreadPool(threads: 1))
+                #expect(single.rowArray(0) == y.rowArray(b), "\(type.name) batch \(batch) row \(b)")
                 for r in 0..<13 {
                     let reference = MatMul.referenceDot(type, w.base + r * w.rowBytes, q, row: b, blocks: 3)
                     #expect(abs(y[b, r] - reference) <= 1e-4 * max(1, abs(reference)), "\(type.name) b\(b) r\(r)")
@@ -134,5 +140,13 @@ struct MatMulTests {
         let zeros = FloatMatrix(rows: 1, columns: 32)
         q.quantize(zeros, rows: 1)
         #expect(q.value(row: 0, column: 3) == 0)
+    }
+}
+
+extension FloatMatrix {
+    /// A one-row matrix holding row `row` of `source`.
+    convenience init(copying source: FloatMatrix, row: Int) {
+        self.init(rows: 1, columns: source.columns)
+        setRow(0, source.rowArray(row))
     }
 }
