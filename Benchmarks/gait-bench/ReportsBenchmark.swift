@@ -9,23 +9,9 @@ import Foundation
 import Reports
 
 @Sendable func runReportsBenchmark(_ arguments: [String]) async throws {
-    var ratings = 1_000_000
-    var output: URL?
-    var rest = arguments[...]
-    while let argument = rest.popFirst() {
-        switch argument {
-        case "--ratings":
-            guard let value = rest.popFirst().flatMap(Int.init), value > 0 else {
-                throw BenchmarkUsage("--ratings needs a positive integer")
-            }
-            ratings = value
-        case "--out":
-            guard let value = rest.popFirst() else { throw BenchmarkUsage("--out needs a folder") }
-            output = URL(fileURLWithPath: value)
-        default:
-            throw BenchmarkUsage("unknown argument \(argument); use --ratings N, --out DIR")
-        }
-    }
+    let options = try BenchmarkOptions(arguments, allowed: ["--ratings", "--out"])
+    let ratings = try options.positive("--ratings", default: 1_000_000)
+    let output = options["--out"].map { URL(fileURLWithPath: $0) }
     let folder = output ?? FileManager.default.temporaryDirectory
         .appendingPathComponent("gait-reports-bench-\(ProcessInfo.processInfo.processIdentifier)")
     defer { if output == nil { try? FileManager.default.removeItem(at: folder) } }
@@ -55,6 +41,31 @@ import Reports
 struct BenchmarkUsage: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A benchmark's `--name VALUE` options, each of the allowed names at most once.
+struct BenchmarkOptions {
+    private var values: [String: String] = [:]
+
+    init(_ arguments: [String], allowed: [String]) throws {
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            guard allowed.contains(argument) else {
+                throw BenchmarkUsage("unknown argument \(argument); use \(allowed.joined(separator: ", "))")
+            }
+            guard let value = rest.popFirst() else { throw BenchmarkUsage("\(argument) needs a value") }
+            values[argument] = value
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    /// The option as a positive integer, or `fallback` when it is absent.
+    func positive(_ name: String, default fallback: Int) throws -> Int {
+        guard let text = values[name] else { return fallback }
+        guard let value = Int(text), value > 0 else { throw BenchmarkUsage("\(name) needs a positive integer") }
+        return value
+    }
 }
 
 /// Aggregates of a workspace with `ratings` ratings, generated deterministically on demand.

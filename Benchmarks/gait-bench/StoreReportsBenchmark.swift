@@ -11,27 +11,10 @@ import ReportGathering
 import Reports
 
 @Sendable func storeReportsBenchmark(_ arguments: [String]) async throws {
-    var ratings = 1_000_000
-    var database: String?
-    var output: String?
-    var rest = arguments[...]
-    while let argument = rest.popFirst() {
-        switch argument {
-        case "--ratings":
-            guard let value = rest.popFirst().flatMap(Int.init), value > 0 else {
-                throw BenchmarkUsage("--ratings needs a positive integer")
-            }
-            ratings = value
-        case "--db":
-            guard let value = rest.popFirst() else { throw BenchmarkUsage("--db needs a file") }
-            database = value
-        case "--out":
-            guard let value = rest.popFirst() else { throw BenchmarkUsage("--out needs a folder") }
-            output = value
-        default:
-            throw BenchmarkUsage("unknown argument \(argument); use --ratings N, --db PATH, --out DIR")
-        }
-    }
+    let options = try BenchmarkOptions(arguments, allowed: ["--ratings", "--db", "--out"])
+    let ratings = try options.positive("--ratings", default: 1_000_000)
+    let database = options["--db"]
+    let output = options["--out"]
     let scratch = FileManager.default.temporaryDirectory
         .appendingPathComponent("gait-store-reports-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

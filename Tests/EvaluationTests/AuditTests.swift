@@ -12,11 +12,11 @@ import Testing
     /// f answers: ana 5, ben 4, both accept (item quality 4.5). m answers: ana 1 + i mod 3, ben 3, neither
     /// accepts. Counterfactual groups cf-0…cf-9 pair prompt i (f) with prompt i + 14 (m), the same language;
     /// group solo holds prompt 10 alone.
-    func biasedWorkspace() throws -> EvaluationFixture {
+    func biasedWorkspace(overlap: Int = 2) throws -> EvaluationFixture {
         var fixture = try EvaluationFixture()
         let attributes = (0..<24).map { i in ["gender": i < 14 ? "f" : "m", "language": i % 2 == 0 ? "en" : "es"] }
         let groups: [String?] = (0..<24).map { i in i < 10 ? "cf-\(i)" : i == 10 ? "solo" : i >= 14 ? "cf-\(i - 14)" : nil }
-        try fixture.queue(EvaluationFixture.prompts("b", attributes, groups: groups), set: "b", overlap: 2)
+        try fixture.queue(EvaluationFixture.prompts("b", attributes, groups: groups), set: "b", overlap: overlap)
         try fixture.rate("ana") { prompt in
             let i = Self.index(prompt)
             return i < 14 ? helpfulness(5, "yes", "yes") : helpfulness(1 + i % 3, "no", "no")
@@ -197,17 +197,7 @@ import Testing
     func streamingFromTheStoreFindsWhatReadingEveryRatingFinds(request: AuditRequest) throws {
         // The biased workspace with overlap 3: a third rater answers or discards a few items, so items
         // differ in their numbers of answers.
-        var fixture = try EvaluationFixture()
-        let attributes = (0..<24).map { i in ["gender": i < 14 ? "f" : "m", "language": i % 2 == 0 ? "en" : "es"] }
-        let groups: [String?] = (0..<24).map { i in i < 10 ? "cf-\(i)" : i == 10 ? "solo" : i >= 14 ? "cf-\(i - 14)" : nil }
-        try fixture.queue(EvaluationFixture.prompts("b", attributes, groups: groups), set: "b", overlap: 3)
-        try fixture.rate("ana") { prompt in
-            let i = Self.index(prompt)
-            return i < 14 ? helpfulness(5, "yes", "yes") : helpfulness(1 + i % 3, "no", "no")
-        }
-        try fixture.rate("ben") { prompt in
-            Self.index(prompt) < 14 ? helpfulness(4, "yes", "yes") : helpfulness(3, "no", "no")
-        }
+        var fixture = try biasedWorkspace(overlap: 3)
         try fixture.rate("cy") { prompt in
             let i = Self.index(prompt)
             return i % 5 == 0 ? [:] : i % 3 == 0 ? helpfulness(2, "no", "no") : nil
