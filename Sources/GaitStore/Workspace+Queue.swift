@@ -424,21 +424,27 @@ extension Workspace {
     /// The rating's rows and its audit event, inside the caller's transaction.
     static func submit(_ db: Database, _ draft: RatingDraft, session: ReviewSession, now: Date) throws -> SubmittedRating {
         let stamp = Timestamp.string(now)
-        guard let rubricID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rubric_version_id FROM items WHERE id = ?"),
-                                                arguments: [draft.itemID]) else {
+        guard let version = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT v.id, v.source_sha256, v.created_at, v.name
+            FROM items i JOIN rubric_versions v ON v.id = i.rubric_version_id WHERE i.id = ?
+            """), arguments: [draft.itemID]) else {
             throw QueueError.noSuchItem(draft.itemID)
         }
-        let stored = try validate(draft, rubric: try rubric(db, id: rubricID))
+        let stored = try validate(draft, rubric: try rubric(db, version: version))
         let raterID = session.rater.id
-        if try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL"),
-            arguments: [draft.itemID, raterID]) != nil {
-            throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
-        }
         try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?")
             .execute(arguments: [draft.itemID, raterID])
-        if db.changesCount == 0, try !hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) {
-            throw QueueError.leaseLost(itemID: draft.itemID, rater: session.rater.name)
+        if db.changesCount == 0 {
+            // No lease: a second submission, or a lease that lapsed. (A rater never holds a lease
+            // on an item they have rated, so with the lease in hand neither check is needed.)
+            if try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL"),
+                arguments: [draft.itemID, raterID]) != nil {
+                throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
+            }
+            guard try hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) else {
+                throw QueueError.leaseLost(itemID: draft.itemID, rater: session.rater.name)
+            }
         }
         // The rows are built first and hashed into the event before they are inserted: a rating
         // is the queue's hottest write, and nothing has to be read back to seal it.
@@ -571,14 +577,20 @@ extension Workspace {
             arguments: [id]) else {
             throw StoreError.notFound(kind: "rubric version", name: String(id), hint: "see `gait rubrics list`")
         }
+        return try rubric(db, version: row)
+    }
+
+    /// The rubric version of a row whose first columns are its id, source_sha256, created_at and name.
+    static func rubric(_ db: Database, version row: Row) throws -> RubricInfo {
+        let id: Int64 = row[0]
         let digest: String = row[1]
         if let cached = parsedRubrics.withLock({ $0[digest] }) {
-            return RubricInfo(id: row[0], rubric: cached, sourceSHA256: digest, createdAt: row[2])
+            return RubricInfo(id: id, rubric: cached, sourceSHA256: digest, createdAt: row[2])
         }
         let source = try String.fetchOne(db, sql: "SELECT source FROM rubric_versions WHERE id = ?", arguments: [id]) ?? ""
         let rubric = try Rubric.parse(yaml: source, source: "rubric '\(row[3] as String)' in the workspace")
         parsedRubrics.withLock { $0[digest] = rubric }
-        return RubricInfo(id: row[0], rubric: rubric, sourceSHA256: digest, createdAt: row[2])
+        return RubricInfo(id: id, rubric: rubric, sourceSHA256: digest, createdAt: row[2])
     }
 
     /// The stored answers of a draft, checked against the rubric.
@@ -712,9 +724,10 @@ extension Workspace {
             sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT i.rubric_version_id, i.stage, p.scope, p.text, a.text, b.text,
+            SELECT v.id, v.source_sha256, v.created_at, v.name, i.stage, p.scope, p.text, a.text, b.text,
                    EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
             FROM items i
+            JOIN rubric_versions v ON v.id = i.rubric_version_id
             JOIN candidates a ON a.id = i.candidate_a
             JOIN prompts p ON p.id = a.prompt_id
             LEFT JOIN candidates b ON b.id = i.candidate_b
@@ -722,10 +735,10 @@ extension Workspace {
             """), arguments: [itemID]) else {
             throw QueueError.noSuchItem(itemID)
         }
-        let info = try rubric(db, id: row[0])
-        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: row[1], scope: row[2],
-                           prompt: row[3], candidateA: row[4], candidateB: row[5], leasedAt: now, expiresAt: expires,
-                           remaining: remaining, isGold: row[6])
+        let info = try rubric(db, version: row)
+        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: row[4], scope: row[5],
+                           prompt: row[6], candidateA: row[7], candidateB: row[8], leasedAt: now, expiresAt: expires,
+                           remaining: remaining, isGold: row[9])
     }
 
     /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
