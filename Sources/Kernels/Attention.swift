@@ -1,4 +1,5 @@
 import Foundation
+import KernelsAVX512
 
 /// Rotary position embedding tables (Su et al. 2021, "RoFormer"), in llama.cpp's "normal" mode
 /// (`GGML_ROPE_TYPE_NORM`, used by the llama architecture in GGUF): dimension pairs `(2i, 2i+1)` of each head
@@ -71,6 +72,17 @@ public enum Attention {
     /// With an f16 cache, the query rows of `q` are rounded to f16 in place.
     public static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
                            heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+        run(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads, kvHeads: kvHeads,
+            headWidth: headWidth, into: out, pool: pool, wide: wideAvailable)
+    }
+
+    /// Whether the processor runs `HalfAttention`'s AVX-512 code.
+    static let wideAvailable = PairedProducts.isSupported
+
+    /// `run`, with `wide` choosing the f16 path's AVX-512 kernel (`HalfAttention`, only where the processor has
+    /// it) or the AVX2 one; both give the same bits.
+    static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
+                    heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool, wide: Bool) {
         let batch = slots.count
         precondition(positions.count == batch && heads % kvHeads == 0 && kvHeads * headWidth == cache.width)
         precondition(q.columns == heads * headWidth && out.columns == q.columns && headWidth % 8 == 0)
@@ -90,6 +102,14 @@ public enum Attention {
                             let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
                             let count = positionList[b] + 1
                             switch cache.element {
+                            case .f16 where wide:
+                                #if arch(x86_64)
+                                HalfAttention.head(query: query, keys: cache.keys + 2 * base,
+                                                   values: cache.values + 2 * base, stride: cache.width, count: count,
+                                                   width: headWidth, scale: scale, scratch: p, into: target)
+                                #else
+                                preconditionFailure("the AVX-512 kernel exists only on x86-64")
+                                #endif
                             case .f16:
                                 roundToHalf(query, count: headWidth)
                                 halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
