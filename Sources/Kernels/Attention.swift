@@ -88,6 +88,13 @@ public enum Attention {
         precondition(q.columns == heads * headWidth && out.columns == q.columns && headWidth % 8 == 0)
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
+        #if arch(x86_64)
+        if wide && cache.element == .f16 {
+            runWide(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads,
+                    kvHeads: kvHeads, headWidth: headWidth, into: out, pool: pool)
+            return
+        }
+        #endif
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
                 pool.parallelFor(batch * heads) { range in
@@ -102,14 +109,6 @@ public enum Attention {
                             let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
                             let count = positionList[b] + 1
                             switch cache.element {
-                            case .f16 where wide:
-                                #if arch(x86_64)
-                                HalfAttention.head(query: query, keys: cache.keys + 2 * base,
-                                                   values: cache.values + 2 * base, stride: cache.width, count: count,
-                                                   width: headWidth, scale: scale, scratch: p, into: target)
-                                #else
-                                preconditionFailure("the AVX-512 kernel exists only on x86-64")
-                                #endif
                             case .f16:
                                 roundToHalf(query, count: headWidth)
                                 halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
@@ -129,6 +128,50 @@ public enum Attention {
             }
         }
     }
+
+    #if arch(x86_64)
+    /// The f16 path on AVX-512: one task per batch row and key-value head, whose query heads go through
+    /// `HalfAttention` three at a time (sharing each key and value load), any rest one by one.
+    static func runWide(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
+                        heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+        let group = heads / kvHeads
+        let scale = 1 / Float(headWidth).squareRoot()
+        slots.withUnsafeBufferPointer { slotList in
+            positions.withUnsafeBufferPointer { positionList in
+                pool.parallelFor(slots.count * kvHeads) { range in
+                    var longest = 0
+                    for task in range { longest = max(longest, positionList[task / kvHeads]) }
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * (longest + 1)) { scratch in
+                        let p = scratch.baseAddress.unsafelyUnwrapped
+                        for task in range {
+                            let b = task / kvHeads, g = task % kvHeads
+                            precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                            let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
+                            let keys = UnsafeRawPointer(cache.keys + 2 * base)
+                            let values = UnsafeRawPointer(cache.values + 2 * base)
+                            let count = positionList[b] + 1
+                            var h = g * group
+                            while h < (g + 1) * group {
+                                let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                                if h + 3 <= (g + 1) * group {
+                                    HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
+                                                             values: values, stride: cache.width, count: count,
+                                                             width: headWidth, scale: scale, scratch: p, into: target)
+                                    h += 3
+                                } else {
+                                    HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
+                                                       count: count, width: headWidth, scale: scale, scratch: p,
+                                                       into: target)
+                                    h += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #endif
 
     @inline(__always)
     static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {
