@@ -1,4 +1,5 @@
 import Foundation
+import KernelsAVX512
 
 /// Rotary position embedding tables (Su et al. 2021, "RoFormer"), in llama.cpp's "normal" mode
 /// (`GGML_ROPE_TYPE_NORM`, used by the llama architecture in GGUF): dimension pairs `(2i, 2i+1)` of each head
@@ -71,11 +72,29 @@ public enum Attention {
     /// With an f16 cache, the query rows of `q` are rounded to f16 in place.
     public static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
                            heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+        run(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads, kvHeads: kvHeads,
+            headWidth: headWidth, into: out, pool: pool, wide: wideAvailable)
+    }
+
+    /// Whether the processor runs `HalfAttention`'s AVX-512 code.
+    static let wideAvailable = PairedProducts.isSupported
+
+    /// `run`, with `wide` choosing the f16 path's AVX-512 kernel (`HalfAttention`, only where the processor has
+    /// it) or the AVX2 one; both give the same bits.
+    static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
+                    heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool, wide: Bool) {
         let batch = slots.count
         precondition(positions.count == batch && heads % kvHeads == 0 && kvHeads * headWidth == cache.width)
         precondition(q.columns == heads * headWidth && out.columns == q.columns && headWidth % 8 == 0)
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
+        #if arch(x86_64)
+        if wide && cache.element == .f16 {
+            runWide(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads,
+                    kvHeads: kvHeads, headWidth: headWidth, into: out, pool: pool)
+            return
+        }
+        #endif
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
                 pool.parallelFor(batch * heads) { range in
@@ -109,6 +128,50 @@ public enum Attention {
             }
         }
     }
+
+    #if arch(x86_64)
+    /// The f16 path on AVX-512: one task per batch row and key-value head, whose query heads go through
+    /// `HalfAttention` three at a time (sharing each key and value load), any rest one by one.
+    static func runWide(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
+                        heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+        let group = heads / kvHeads
+        let scale = 1 / Float(headWidth).squareRoot()
+        slots.withUnsafeBufferPointer { slotList in
+            positions.withUnsafeBufferPointer { positionList in
+                pool.parallelFor(slots.count * kvHeads) { range in
+                    var longest = 0
+                    for task in range { longest = max(longest, positionList[task / kvHeads]) }
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * (longest + 1)) { scratch in
+                        let p = scratch.baseAddress.unsafelyUnwrapped
+                        for task in range {
+                            let b = task / kvHeads, g = task % kvHeads
+                            precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                            let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
+                            let keys = UnsafeRawPointer(cache.keys + 2 * base)
+                            let values = UnsafeRawPointer(cache.values + 2 * base)
+                            let count = positionList[b] + 1
+                            var h = g * group
+                            while h < (g + 1) * group {
+                                let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                                if h + 3 <= (g + 1) * group {
+                                    HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
+                                                             values: values, stride: cache.width, count: count,
+                                                             width: headWidth, scale: scale, scratch: p, into: target)
+                                    h += 3
+                                } else {
+                                    HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
+                                                       count: count, width: headWidth, scale: scale, scratch: p,
+                                                       into: target)
+                                    h += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #endif
 
     @inline(__always)
     static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {

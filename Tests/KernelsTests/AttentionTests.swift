@@ -61,6 +61,40 @@ struct AttentionTests {
         #expect(worst < 5e-3 && worst > 1e-6, "\(worst)")
     }
 
+    @Test("the AVX-512 f16 attention gives the AVX2 path's bits, for several slots, positions and groups",
+          .enabled(if: Attention.wideAvailable), arguments: [8, 24, 64, 72, 80, 136])
+    func attentionHalfWide(width: Int) {
+        // Groups of 3 (three heads at once), 4 (three, then one), 6 (three twice) and 1 (one by one).
+        for (heads, kvHeads) in [(6, 2), (8, 2), (6, 1), (2, 2)] {
+            let positions = 50
+            let cache = KVCache(layers: 2, slots: 3, capacity: positions, width: kvHeads * width)
+            let k = randomActivations(rows: positions, columns: kvHeads * width, seed: 7)
+            let v = randomActivations(rows: positions, columns: kvHeads * width, seed: 8)
+            for slot in 0..<3 {
+                for p in 0..<positions {
+                    cache.store(layer: 1, slot: slot, position: p, k: k, v: v, row: (p * (slot + 3)) % positions)
+                }
+            }
+            let slots = [2, 0, 1, 2], last = [49, 0, 17, 33]
+            let q = randomActivations(rows: slots.count, columns: heads * width, seed: 9)
+            let copy = FloatMatrix(rows: slots.count, columns: heads * width)
+            for b in 0..<slots.count { copy.setRow(b, q.rowArray(b)) }
+            let wide = FloatMatrix(rows: slots.count, columns: heads * width)
+            let narrow = FloatMatrix(rows: slots.count, columns: heads * width)
+            Attention.run(q: q, cache: cache, layer: 1, slots: slots, positions: last, heads: heads, kvHeads: kvHeads,
+                          headWidth: width, into: wide, pool: ThreadPool(threads: 2), wide: true)
+            Attention.run(q: copy, cache: cache, layer: 1, slots: slots, positions: last, heads: heads,
+                          kvHeads: kvHeads, headWidth: width, into: narrow, pool: ThreadPool(threads: 1), wide: false)
+            for b in 0..<slots.count {
+                #expect(q.rowArray(b).map(\.bitPattern) == copy.rowArray(b).map(\.bitPattern),
+                        "rounded queries, \(heads)/\(kvHeads) heads, row \(b)")
+                #expect(wide.rowArray(b).map(\.bitPattern) == narrow.rowArray(b).map(\.bitPattern),
+                        "\(heads)/\(kvHeads) heads, row \(b)")
+                #expect(wide.rowArray(b).contains { $0 != 0 })
+            }
+        }
+    }
+
     @Test("copying a prefix gives another slot the same keys")
     func copyPrefix() {
         let cache = KVCache(layers: 2, slots: 3, capacity: 4, width: 8)

@@ -1,0 +1,306 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One attention head over an f16 KV cache on AVX-512: the same arithmetic as `Attention`'s AVX2 path (ggml's
+/// flash attention, `ggml_compute_forward_flash_attn_ext_f16`), sixteen lanes per instruction instead of eight.
+///
+/// Every step is either lane by lane (f16 rounding, fused multiply-adds of the running sum) or, for the scores, a
+/// reduction whose order is already ggml's sixteen-lane AVX-512 order, so the results are bit for bit those of the
+/// AVX2 path. `Kernels` calls this only when `PairedProducts.isSupported`.
+public enum HalfAttention {
+    #if arch(x86_64)
+    /// Rounds the query to f16 in place, scores it against `count` keys, and writes the softmax-weighted sum of
+    /// the values to `target`.
+    ///
+    /// - Parameters:
+    ///   - query: `width` floats, rounded to f16 in place.
+    ///   - keys, values: position 0's key and value for this head; position `t`'s are `t · stride` halves on.
+    ///   - scratch: room for `2 · count` floats.
+    @inline(never)
+    public static func head(query: UnsafeMutablePointer<Float>, keys: UnsafeRawPointer, values: UnsafeRawPointer,
+                            stride: Int, count: Int, width: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
+                            into target: UnsafeMutablePointer<Float>) {
+        roundToHalf(query, count: width)
+        scores(query: query, keys: keys, stride: stride, count: count, width: width, scale: scale, into: scratch)
+        onlineSoftmax(scores: scratch, weights: scratch + count, values: values, stride: stride, count: count,
+                      width: width, into: target)
+    }
+
+    @inline(__always)
+    static func load16(_ p: UnsafeRawPointer) -> SIMD16<Float> {
+        _mm512_cvtph_ps(p.loadUnaligned(as: SIMD4<Int64>.self))
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+        SIMD8<Float>(p.loadUnaligned(as: SIMD8<Float16>.self))
+    }
+
+    /// `v` rounded to half precision (to nearest, ties to even) and back: two eight-lane `vcvtps2ph` (the
+    /// sixteen-lane one is a macro Swift cannot import, and the standard library's sixteen-lane conversion is a
+    /// scalar loop), one sixteen-lane `vcvtph2ps`.
+    @inline(__always)
+    static func round16(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        let low = unsafeBitCast(SIMD8<Float16>(v.lowHalf), to: SIMD2<Int64>.self)
+        let high = unsafeBitCast(SIMD8<Float16>(v.highHalf), to: SIMD2<Int64>.self)
+        return _mm512_cvtph_ps(SIMD4<Int64>(lowHalf: low, highHalf: high))
+    }
+
+    @inline(__always)
+    static func round8(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8<Float>(SIMD8<Float16>(v))
+    }
+
+    @inline(__always)
+    static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        var c = 0
+        while c + 16 <= count {
+            raw.storeBytes(of: round16(raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)),
+                           toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < count {
+            raw.storeBytes(of: round8(raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)),
+                           toByteOffset: 4 * c, as: SIMD8<Float>.self)
+            c += 8
+        }
+    }
+
+    /// `p[t] = (query · key[t]) · scale` in ggml's `ggml_vec_dot_f16` order for AVX-512: four sixteen-lane sums
+    /// over steps of 64, folded 0+2, 1+3, then 0+1, the lanes halved down to one, any tail added in double.
+    @inline(__always)
+    static func scores(query: UnsafeMutablePointer<Float>, keys: UnsafeRawPointer, stride: Int, count: Int,
+                       width: Int, scale: Float, into p: UnsafeMutablePointer<Float>) {
+        let whole = width - width % 64
+        let q = UnsafeRawPointer(query)
+        for t in 0..<count {
+            let k = keys + 2 * t * stride
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var c = 0
+            while c < whole {
+                s0 = s0.addingProduct(q.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self), load16(k + 2 * c))
+                s1 = s1.addingProduct(q.loadUnaligned(fromByteOffset: 4 * c + 64, as: SIMD16<Float>.self),
+                                      load16(k + 2 * c + 32))
+                s2 = s2.addingProduct(q.loadUnaligned(fromByteOffset: 4 * c + 128, as: SIMD16<Float>.self),
+                                      load16(k + 2 * c + 64))
+                s3 = s3.addingProduct(q.loadUnaligned(fromByteOffset: 4 * c + 192, as: SIMD16<Float>.self),
+                                      load16(k + 2 * c + 96))
+                c += 64
+            }
+            let folded = (s0 + s2) + (s1 + s3)
+            let h8 = folded.lowHalf + folded.highHalf
+            let h4 = h8.lowHalf + h8.highHalf
+            var sum = Double((h4[0] + h4[2]) + (h4[1] + h4[3]))
+            while c < width {
+                sum += Double(query[c] * Float(Float16(bitPattern: k.load(fromByteOffset: 2 * c, as: UInt16.self))))
+                c += 1
+            }
+            p[t] = Float(sum) * scale
+        }
+    }
+
+    /// ggml's online softmax over f16 values: the rescale factors `e^(M_old − M)` (into `p`) and weights
+    /// `e^(s − M)` (into `w`) first, in order, then the f16 running sum, rounded to f16 after every step.
+    @inline(__always)
+    static func onlineSoftmax(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                              values: UnsafeRawPointer, stride: Int, count: Int, width: Int,
+                              into target: UnsafeMutablePointer<Float>) {
+        let inverse = softmaxFactors(scores: p, weights: w, count: count)
+        accumulate(factors: p, weights: w, inverse: inverse, values: values, stride: stride, count: count, from: 0,
+                   width: width, into: target)
+    }
+
+    /// Replaces the scores `p` by the rescale factors and writes the weights `w`; returns `1 / S`.
+    @inline(__always)
+    static func softmaxFactors(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                               count: Int) -> Float {
+        var maximum = -Float.infinity, sum: Float = 0
+        for t in 0..<count {
+            let s = p[t]
+            var rescale: Float = 1, weight: Float = 1
+            if s > maximum {
+                rescale = expf(maximum - s)
+                maximum = s
+            } else {
+                weight = expf(s - maximum)
+            }
+            p[t] = rescale
+            w[t] = weight
+            sum = weight.addingProduct(sum, rescale)
+        }
+        return 1 / sum
+    }
+
+    /// The f16 running sum of outputs `from ..< width`, 64 at a time in four registers, then 16, then 8.
+    @inline(__always)
+    static func accumulate(factors p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                           inverse: Float, values: UnsafeRawPointer, stride: Int, count: Int, from start: Int,
+                           width: Int, into target: UnsafeMutablePointer<Float>) {
+        let out = UnsafeMutableRawPointer(target)
+        var c = start
+        while c + 64 <= width {
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            for t in 0..<count {
+                let v = values + 2 * (t * stride + c)
+                if p[t] != 1 {
+                    let m = SIMD16<Float>(repeating: p[t])
+                    a0 = round16(a0 * m); a1 = round16(a1 * m); a2 = round16(a2 * m); a3 = round16(a3 * m)
+                }
+                let x = SIMD16<Float>(repeating: w[t])
+                a0 = round16(a0.addingProduct(load16(v), x))
+                a1 = round16(a1.addingProduct(load16(v + 32), x))
+                a2 = round16(a2.addingProduct(load16(v + 64), x))
+                a3 = round16(a3.addingProduct(load16(v + 96), x))
+            }
+            out.storeBytes(of: a0 * inverse, toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            out.storeBytes(of: a1 * inverse, toByteOffset: 4 * c + 64, as: SIMD16<Float>.self)
+            out.storeBytes(of: a2 * inverse, toByteOffset: 4 * c + 128, as: SIMD16<Float>.self)
+            out.storeBytes(of: a3 * inverse, toByteOffset: 4 * c + 192, as: SIMD16<Float>.self)
+            c += 64
+        }
+        while c + 16 <= width {
+            var a = SIMD16<Float>()
+            for t in 0..<count {
+                if p[t] != 1 { a = round16(a * SIMD16(repeating: p[t])) }
+                a = round16(a.addingProduct(load16(values + 2 * (t * stride + c)), SIMD16(repeating: w[t])))
+            }
+            out.storeBytes(of: a * inverse, toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < width {
+            var a = SIMD8<Float>()
+            for t in 0..<count {
+                if p[t] != 1 { a = round8(a * SIMD8(repeating: p[t])) }
+                a = round8(a.addingProduct(load8(values + 2 * (t * stride + c)), SIMD8(repeating: w[t])))
+            }
+            out.storeBytes(of: a * inverse, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+            c += 8
+        }
+    }
+
+    /// `head` for three query heads that read the same key-value head (grouped-query attention): each key and
+    /// value is loaded and converted once for the three, and twelve running sums instead of four hide the
+    /// latency of the f16 round trips. Each head's arithmetic is exactly `head`'s.
+    ///
+    /// - Parameters:
+    ///   - queries: the first query; the others are `queryStride` floats on, as are the three targets.
+    ///   - scratch: room for `6 · count` floats.
+    @inline(never)
+    public static func threeHeads(queries: UnsafeMutablePointer<Float>, queryStride: Int, keys: UnsafeRawPointer,
+                                  values: UnsafeRawPointer, stride: Int, count: Int, width: Int, scale: Float,
+                                  scratch: UnsafeMutablePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+        let q0 = queries, q1 = queries + queryStride, q2 = queries + 2 * queryStride
+        roundToHalf(q0, count: width)
+        roundToHalf(q1, count: width)
+        roundToHalf(q2, count: width)
+        let p0 = scratch, p1 = scratch + 2 * count, p2 = scratch + 4 * count
+        if width % 64 == 0 {
+            threeScores(q0, q1, q2, keys: keys, stride: stride, count: count, width: width, scale: scale,
+                        into: p0, p1, p2)
+        } else {
+            scores(query: q0, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p0)
+            scores(query: q1, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p1)
+            scores(query: q2, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p2)
+        }
+        let i0 = softmaxFactors(scores: p0, weights: p0 + count, count: count)
+        let i1 = softmaxFactors(scores: p1, weights: p1 + count, count: count)
+        let i2 = softmaxFactors(scores: p2, weights: p2 + count, count: count)
+        let w0 = p0 + count, w1 = p1 + count, w2 = p2 + count
+        let t0 = target, t1 = target + queryStride, t2 = target + 2 * queryStride
+        var c = 0
+        while c + 64 <= width {
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
+            var e0 = SIMD16<Float>(), e1 = SIMD16<Float>(), e2 = SIMD16<Float>(), e3 = SIMD16<Float>()
+            for t in 0..<count {
+                let v = values + 2 * (t * stride + c)
+                let v0 = load16(v), v1 = load16(v + 32), v2 = load16(v + 64), v3 = load16(v + 96)
+                @inline(__always)
+                func step(_ p: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>, _ x0: inout SIMD16<Float>,
+                          _ x1: inout SIMD16<Float>, _ x2: inout SIMD16<Float>, _ x3: inout SIMD16<Float>) {
+                    if p[t] != 1 {
+                        let m = SIMD16<Float>(repeating: p[t])
+                        x0 = round16(x0 * m); x1 = round16(x1 * m); x2 = round16(x2 * m); x3 = round16(x3 * m)
+                    }
+                    let x = SIMD16<Float>(repeating: w[t])
+                    x0 = round16(x0.addingProduct(v0, x))
+                    x1 = round16(x1.addingProduct(v1, x))
+                    x2 = round16(x2.addingProduct(v2, x))
+                    x3 = round16(x3.addingProduct(v3, x))
+                }
+                step(p0, w0, &a0, &a1, &a2, &a3)
+                step(p1, w1, &b0, &b1, &b2, &b3)
+                step(p2, w2, &e0, &e1, &e2, &e3)
+            }
+            @inline(__always)
+            func store(_ out: UnsafeMutablePointer<Float>, _ inverse: Float, _ x0: SIMD16<Float>, _ x1: SIMD16<Float>,
+                       _ x2: SIMD16<Float>, _ x3: SIMD16<Float>) {
+                let raw = UnsafeMutableRawPointer(out + c)
+                raw.storeBytes(of: x0 * inverse, as: SIMD16<Float>.self)
+                raw.storeBytes(of: x1 * inverse, toByteOffset: 64, as: SIMD16<Float>.self)
+                raw.storeBytes(of: x2 * inverse, toByteOffset: 128, as: SIMD16<Float>.self)
+                raw.storeBytes(of: x3 * inverse, toByteOffset: 192, as: SIMD16<Float>.self)
+            }
+            store(t0, i0, a0, a1, a2, a3)
+            store(t1, i1, b0, b1, b2, b3)
+            store(t2, i2, e0, e1, e2, e3)
+            c += 64
+        }
+        if c < width {
+            accumulate(factors: p0, weights: w0, inverse: i0, values: values, stride: stride, count: count,
+                       from: c, width: width, into: t0)
+            accumulate(factors: p1, weights: w1, inverse: i1, values: values, stride: stride, count: count,
+                       from: c, width: width, into: t1)
+            accumulate(factors: p2, weights: w2, inverse: i2, values: values, stride: stride, count: count,
+                       from: c, width: width, into: t2)
+        }
+    }
+
+    /// `scores` for three queries against the same keys (widths a multiple of 64).
+    @inline(__always)
+    static func threeScores(_ q0: UnsafeMutablePointer<Float>, _ q1: UnsafeMutablePointer<Float>,
+                            _ q2: UnsafeMutablePointer<Float>, keys: UnsafeRawPointer, stride: Int, count: Int,
+                            width: Int, scale: Float, into p0: UnsafeMutablePointer<Float>,
+                            _ p1: UnsafeMutablePointer<Float>, _ p2: UnsafeMutablePointer<Float>) {
+        @inline(__always)
+        func reduce(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> Float {
+            let folded = (s0 + s2) + (s1 + s3)
+            let h8 = folded.lowHalf + folded.highHalf
+            let h4 = h8.lowHalf + h8.highHalf
+            return Float(Double((h4[0] + h4[2]) + (h4[1] + h4[3]))) * scale
+        }
+        let r0 = UnsafeRawPointer(q0), r1 = UnsafeRawPointer(q1), r2 = UnsafeRawPointer(q2)
+        for t in 0..<count {
+            let k = keys + 2 * t * stride
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
+            var e0 = SIMD16<Float>(), e1 = SIMD16<Float>(), e2 = SIMD16<Float>(), e3 = SIMD16<Float>()
+            var c = 0
+            while c < width {
+                let k0 = load16(k + 2 * c), k1 = load16(k + 2 * c + 32)
+                let k2 = load16(k + 2 * c + 64), k3 = load16(k + 2 * c + 96)
+                @inline(__always)
+                func q(_ r: UnsafeRawPointer, _ j: Int) -> SIMD16<Float> {
+                    r.loadUnaligned(fromByteOffset: 4 * c + 64 * j, as: SIMD16<Float>.self)
+                }
+                a0 = a0.addingProduct(q(r0, 0), k0); a1 = a1.addingProduct(q(r0, 1), k1)
+                a2 = a2.addingProduct(q(r0, 2), k2); a3 = a3.addingProduct(q(r0, 3), k3)
+                b0 = b0.addingProduct(q(r1, 0), k0); b1 = b1.addingProduct(q(r1, 1), k1)
+                b2 = b2.addingProduct(q(r1, 2), k2); b3 = b3.addingProduct(q(r1, 3), k3)
+                e0 = e0.addingProduct(q(r2, 0), k0); e1 = e1.addingProduct(q(r2, 1), k1)
+                e2 = e2.addingProduct(q(r2, 2), k2); e3 = e3.addingProduct(q(r2, 3), k3)
+                c += 64
+            }
+            p0[t] = reduce(a0, a1, a2, a3)
+            p1[t] = reduce(b0, b1, b2, b3)
+            p2[t] = reduce(e0, e1, e2, e3)
+        }
+    }
+
+    #endif
+}
