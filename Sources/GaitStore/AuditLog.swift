@@ -272,6 +272,14 @@ public enum AuditLog {
                "event \(event.id) (\(event.kind)) was hashed from rows other than those written")
     }
 
+    /// `chain` over hexadecimal bytes, as verification reads them.
+    static func chainHex(previous: [UInt8], content: [UInt8]) -> [UInt8] {
+        var sha = SHA256()
+        sha.update(previous)
+        sha.update(content)
+        return hexBytes(sha.finalize())
+    }
+
     static func chain(previous: String, content: String) -> String {
         var sha = SHA256()
         sha.update(previous)
@@ -376,4 +384,67 @@ struct ContentHasher {
         flush()
         return SHA256.hex(sha.finalize())
     }
+
+    // MARK: Straight from SQLite (verification)
+
+    /// The header of the event in the current row of `statement` (id, at, actor, kind, detail
+    /// in columns 0–4), as `header` encodes it.
+    mutating func header(columnsOf statement: SQLiteStatement) {
+        append("event")
+        for column in Int32(0)..<5 { self.column(statement, column) }
+    }
+
+    /// A row of `table` from columns `columns` of the current row of `statement`, as `row`
+    /// encodes the same values read through GRDB — without building them first.
+    mutating func row(table: String, columnsOf statement: SQLiteStatement, _ columns: Range<Int32>) {
+        beginRow(table: table)
+        for column in columns { self.column(statement, column) }
+        endRow()
+    }
+
+    /// One column of the current row, encoded as `value` encodes its `DatabaseValue`.
+    private mutating func column(_ statement: SQLiteStatement, _ index: Int32) {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_NULL:
+            value(.null)
+        case SQLITE_INTEGER:
+            value(.int64(sqlite3_column_int64(statement, index)))
+        case SQLITE_FLOAT:
+            value(.double(sqlite3_column_double(statement, index)))
+        case SQLITE_TEXT:
+            // Text first, then its length (SQLite's documented order).
+            let text = sqlite3_column_text(statement, index)
+            bytes(tag: "t", text.map(UnsafeRawPointer.init), count: Int(sqlite3_column_bytes(statement, index)))
+        default:
+            let blob = sqlite3_column_blob(statement, index)
+            bytes(tag: "b", blob, count: Int(sqlite3_column_bytes(statement, index)))
+        }
+    }
+
+    private mutating func bytes(tag: Unicode.Scalar, _ start: UnsafeRawPointer?, count: Int) {
+        buffer.append(UInt8(ascii: tag))
+        appendDecimal(UInt64(count))
+        buffer.append(UInt8(ascii: ":"))
+        if let start, count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(start: start, count: count)) }
+    }
+
+    /// The content hash as lowercase hexadecimal bytes.
+    mutating func finalizeHex() -> [UInt8] {
+        flush()
+        return hexBytes(sha.finalize())
+    }
+}
+
+/// Lowercase hexadecimal of `digest`, as bytes.
+func hexBytes(_ digest: [UInt8]) -> [UInt8] {
+    let digits: StaticString = "0123456789abcdef"
+    var out = [UInt8]()
+    out.reserveCapacity(digest.count * 2)
+    digits.withUTF8Buffer { digits in
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+    }
+    return out
 }

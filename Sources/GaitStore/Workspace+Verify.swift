@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 /// What `gait verify` found.
 public struct VerificationReport: Sendable, Hashable {
@@ -29,58 +30,97 @@ extension Workspace {
             var report = VerificationReport(events: 0, rows: 0, schemaVersion: version,
                                             expectedSchemaVersion: Workspace.schemaVersion, firstProblem: nil,
                                             integrity: integrity)
+            // Rows are read through SQLite's C interface and encoded straight from its column
+            // buffers: a million events would otherwise build millions of Swift values to hash.
             // Tables an older schema lacks hold no rows (an old event never covered them).
-            let cursors = try AuditLog.tables.map { table -> RowCursor? in
+            let tables = try AuditLog.tables.map { table -> RawRows? in
                 guard try db.tableExists(table.name) else { return nil }
-                return try Row.fetchCursor(
-                    db, sql: "SELECT event_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY event_id, rowid")
+                return try RawRows(db, sql: """
+                    SELECT event_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY event_id, rowid
+                    """)
             }
-            var pending: [Row?] = try cursors.map { try $0?.next() }
-            var previous = AuditLog.genesis
-            let events = try Row.fetchCursor(
-                db, sql: "SELECT id, at, actor, kind, detail, content_hash, prev_hash, hash FROM audit_events ORDER BY id")
-            while let event = try events.next() {
-                let id: Int64 = event[0]
-                let kind: String = event[3]
+            var pending = try tables.map { try $0?.step() ?? false }
+            var previous = Array(AuditLog.genesis.utf8)
+            let events = try RawRows(db, sql: """
+                SELECT id, at, actor, kind, detail, content_hash, prev_hash, hash FROM audit_events ORDER BY id
+                """)
+            while try events.step() {
+                let id = events.int64(0)
                 var hasher = ContentHasher()
-                hasher.header(id: id, at: event[1], actor: event[2], kind: kind, detail: event[4])
-                for (index, table) in AuditLog.tables.enumerated() {
-                    while let row = pending[index] {
-                        let owner: Int64? = row[0]
-                        guard let owner, owner <= id else { break }
+                hasher.header(columnsOf: events.statement)
+                for (index, table) in AuditLog.tables.enumerated() where pending[index] {
+                    guard let rows = tables[index] else { continue }
+                    while pending[index] {
+                        guard let owner = rows.optionalInt64(0), owner <= id else { break }
                         if owner < id {
                             report.firstProblem = report.firstProblem
                                 ?? "a row of \(table.name) names event \(owner), which is not in the log"
                         } else {
-                            hasher.row(table: table.name, row.databaseValues.dropFirst())
+                            hasher.row(table: table.name, columnsOf: rows.statement, 1..<rows.columnCount)
                             report.rows += 1
                         }
-                        pending[index] = try cursors[index]?.next()
+                        pending[index] = try rows.step()
                     }
                 }
-                let content = hasher.finalize()
-                let storedContent: String = event[5]
-                let storedPrevious: String = event[6]
-                let storedHash: String = event[7]
+                let content = hasher.finalizeHex()
+                let storedContent = events.bytes(5), storedPrevious = events.bytes(6), storedHash = events.bytes(7)
                 report.events += 1
                 if report.firstProblem == nil {
+                    let kind = String(decoding: events.bytes(3), as: UTF8.self)
                     if storedPrevious != previous {
                         report.firstProblem = "event \(id) (\(kind)): its previous hash does not match event before it; the log was changed"
                     } else if storedContent != content {
                         report.firstProblem = "event \(id) (\(kind)): the rows it recorded no longer match its content hash; they were changed after it was written"
-                    } else if storedHash != AuditLog.chain(previous: previous, content: storedContent) {
+                    } else if storedHash != AuditLog.chainHex(previous: previous, content: storedContent) {
                         report.firstProblem = "event \(id) (\(kind)): its hash does not follow from its content; the log was changed"
                     }
                 }
                 previous = storedHash
             }
             for (index, table) in AuditLog.tables.enumerated() {
-                if let row = pending[index], report.firstProblem == nil {
-                    let owner: Int64? = row[0]
-                    report.firstProblem = "a row of \(table.name) names event \(owner.map(String.init) ?? "NULL"), which is not in the log"
+                if pending[index], let rows = tables[index], report.firstProblem == nil {
+                    report.firstProblem = "a row of \(table.name) names event \(rows.optionalInt64(0).map(String.init) ?? "NULL"), which is not in the log"
                 }
             }
             return report
         }
+    }
+}
+
+/// A query stepped through SQLite's C interface, for reading millions of rows without building
+/// a Swift value per column. The GRDB statement is kept alive (it owns the SQLite one).
+final class RawRows {
+    private let owner: Statement
+    let statement: SQLiteStatement
+    let columnCount: Int32
+
+    init(_ db: Database, sql: String) throws {
+        owner = try db.makeStatement(sql: sql)
+        statement = owner.sqliteStatement
+        columnCount = sqlite3_column_count(statement)
+    }
+
+    /// Moves to the next row; false after the last.
+    func step() throws -> Bool {
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
+                                sql: String(cString: sqlite3_sql(statement)))
+        }
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func optionalInt64(_ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+    }
+
+    /// A column's bytes (as text).
+    func bytes(_ column: Int32) -> [UInt8] {
+        guard let text = sqlite3_column_text(statement, column) else { return [] }
+        return Array(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))))
     }
 }

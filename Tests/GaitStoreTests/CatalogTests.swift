@@ -155,6 +155,11 @@ import Testing
          "event 2 (prompts.import): the rows it recorded no longer match its content hash; they were changed after it was written"),
         ("UPDATE raters SET role = 'lead' WHERE name = 'bo'",
          "event 3 (raters.add): the rows it recorded no longer match its content hash; they were changed after it was written"),
+        // The same digits stored as an integer instead of text are a change too.
+        ("UPDATE raters SET created_at = 5 WHERE name = 'bo'",
+         "event 3 (raters.add): the rows it recorded no longer match its content hash; they were changed after it was written"),
+        ("UPDATE prompts SET reference = X'00ff' WHERE external_id = 'a'",
+         "event 2 (prompts.import): the rows it recorded no longer match its content hash; they were changed after it was written"),
         ("UPDATE audit_events SET detail = 'something else' WHERE id = 1",
          "event 1 (raters.add): the rows it recorded no longer match its content hash; they were changed after it was written"),
         ("DELETE FROM audit_events WHERE id = 2",
