@@ -20,12 +20,22 @@ import GRDB
         let size = min(batch, count - written)
         let first = written
         try await workspace.writer.write { db in
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO raters (id, name, role, created_at, event_id) VALUES (?, ?, ?, ?, ?)")
+            var id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM raters") ?? 0) + 1
             for index in first..<(first + size) {
+                // Each rater row is hashed as it is bound, as an import's rows are.
                 try AuditLog.record(db, at: Date(), actor: "bench", kind: "raters.add", detail: "r\(index)",
-                                    touching: ["raters"]) { event in
-                    try db.execute(sql: "INSERT INTO raters (name, role, created_at, event_id) VALUES (?, 'rater', ?, ?)",
-                                   arguments: ["r\(index)", Timestamp.string(Date()), event.id])
-                }
+                                    hashing: { event, content in
+                    content.row("raters", insert)
+                    content.int(id)
+                    content.text("r\(index)")
+                    content.text("rater")
+                    content.text(Timestamp.string(Date()))
+                    content.bind(event.id)
+                    try content.insert(db)
+                })
+                id += 1
             }
         }
         written += size

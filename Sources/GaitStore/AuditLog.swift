@@ -78,15 +78,8 @@ public enum AuditLog {
     }
 
     /// Computes the event's content hash from its rows and chains it to the previous event.
-    ///
-    /// - Parameter touched: the audited tables the event's rows went to, when the caller knows
-    ///   them; the other tables are then not searched (the hot path of a rating). Debug builds
-    ///   check the claim against a walk of every table, so a wrong list fails the tests rather
-    ///   than `gait verify` later.
-    public static func seal(_ db: Database, _ event: PendingEvent, touched: Set<String>? = nil) throws {
-        let content = try contentHash(db, event, touched: touched)
-        assert(touched == nil || content == (try? contentHash(db, event, touched: nil)),
-               "event \(event.kind) wrote rows outside the tables it declared: \(touched ?? [])")
+    public static func seal(_ db: Database, _ event: PendingEvent) throws {
+        let content = try contentHash(db, event)
         let previous = try String.fetchOne(
             db.cachedStatement(sql: "SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1"),
             arguments: [event.id]) ?? genesis
@@ -94,19 +87,13 @@ public enum AuditLog {
             .execute(arguments: [content, previous, chain(previous: previous, content: content), event.id])
     }
 
-    /// The canonical content hash of an event: its header and its rows in every audited table
-    /// (or in `touched` only).
-    static func contentHash(_ db: Database, _ event: PendingEvent, touched: Set<String>?) throws -> String {
+    /// The canonical content hash of an event from its header and its rows as stored.
+    static func contentHash(_ db: Database, _ event: PendingEvent) throws -> String {
         var hasher = ContentHasher()
         hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
-        // Cached per table: an event is sealed for every rating, so the statements are prepared
-        // once per connection, and each walks its table's event_id index (migration 0003).
-        for table in tables {
-            if let touched {
-                guard touched.contains(table.name) else { continue }
-            } else if try !db.tableExists(table.name) {
-                continue
-            }
+        // Cached per table: the statements are prepared once per connection, and each walks its
+        // table's event_id index (migration 0003).
+        for table in tables where try db.tableExists(table.name) {
             let statement = try db.cachedStatement(
                 sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
             let cursor = try Row.fetchCursor(statement, arguments: [event.id])
@@ -116,15 +103,12 @@ public enum AuditLog {
     }
 
     /// Writes an event whose rows are inserted by `body`, in the current transaction.
-    ///
-    /// - Parameter touched: the audited tables `body` writes to, when known (see `seal`).
     @discardableResult
     public static func record<T>(_ db: Database, at: Date, actor: String, kind: String, detail: String,
-                                 touching touched: Set<String>? = nil,
                                  _ body: (PendingEvent) throws -> T) throws -> T {
         let event = try begin(db, at: at, actor: actor, kind: kind, detail: detail)
         let result = try body(event)
-        try seal(db, event, touched: touched)
+        try seal(db, event)
         return result
     }
 
@@ -268,7 +252,7 @@ public enum AuditLog {
     /// In debug builds, checks that an event written by `append` matches its rows as stored.
     public static func checkWritten(_ db: Database, _ event: PendingEvent) {
         assert((try? String.fetchOne(db, sql: "SELECT content_hash FROM audit_events WHERE id = ?", arguments: [event.id]))
-               == (try? contentHash(db, event, touched: nil)),
+               == (try? contentHash(db, event)),
                "event \(event.id) (\(event.kind)) was hashed from rows other than those written")
     }
 
