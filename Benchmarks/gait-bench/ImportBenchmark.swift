@@ -22,12 +22,7 @@ import GaitStore
     let data = Data(text.utf8)
     let (workspace, _) = try Workspace.initialize(path: directory.appendingPathComponent("w.sqlite").path)
 
-    func cpu() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    }
+    func cpu() -> Double { ProcessUsage.now().cpuSeconds }
     let cpuStart = cpu()
     let clock = ContinuousClock()
     let parseStart = clock.now

@@ -117,21 +117,13 @@ private func rawPool(_ path: String) throws -> DatabasePool {
     return try DatabasePool(path: path, configuration: configuration)
 }
 
-/// The process's CPU seconds (user + system) so far.
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
 /// CPU seconds of the last `onThreads` run (the whole process, so run nothing else meanwhile).
 nonisolated(unsafe) private var lastCPUSeconds = 0.0
 
 /// Runs `body` on `count` threads at once; returns the wall seconds until all finished.
 private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws -> Double {
-    let cpuStart = processCPUSeconds()
-    defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
+    let cpuStart = ProcessUsage.now().cpuSeconds
+    defer { lastCPUSeconds = ProcessUsage.now().cpuSeconds - cpuStart }
     let failures = FailureBox()
     let group = DispatchGroup()
     let start = Date()

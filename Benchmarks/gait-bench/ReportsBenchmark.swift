@@ -33,9 +33,7 @@ import Reports
         print(String(format: "%@ %7.2f s  %8.1f MB written (%@)", name.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString, seconds,
                      Double(bytes) / 1_048_576, files.map(\.lastPathComponent).joined(separator: ", ") as NSString))
     }
-    var usage = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    print(String(format: "peak RSS %.1f MB", Double(usage.ru_maxrss) / 1024))
+    print(String(format: "peak RSS %.1f MB", Double(ProcessUsage.now().peakResidentBytes) / 1_048_576))
 }
 
 struct BenchmarkUsage: Error, CustomStringConvertible {

@@ -91,13 +91,11 @@ private func runChild(_ arguments: [String]) throws {
     let files = try write()
     let elapsed = seconds(ContinuousClock.now - start)
     let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
-    var usage = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    let usage = ProcessUsage.now()
+    let cpu = usage.cpuSeconds
     print(String(format: "%@ %6.2f s wall (gather %.2f s, write %.2f s), %.2f s CPU  peak RSS %6.1f MB  %6.1f MB written (%@)",
                  kind.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString, elapsed, gathered, elapsed - gathered, cpu,
-                 Double(usage.ru_maxrss) / 1024, Double(bytes) / 1_048_576,
+                 Double(usage.peakResidentBytes) / 1_048_576, Double(bytes) / 1_048_576,
                  files.map(\.lastPathComponent).joined(separator: ", ") as NSString))
 }
 
