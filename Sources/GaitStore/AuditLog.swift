@@ -91,15 +91,29 @@ public enum AuditLog {
     static func contentHash(_ db: Database, _ event: PendingEvent) throws -> String {
         var hasher = ContentHasher()
         hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
-        // Cached per table: the statements are prepared once per connection, and each walks its
-        // table's event_id index (migration 0003).
+        // Cached per table: the statements are prepared once per connection, and each walks an
+        // index (see `eventRows`).
         for table in tables where try db.tableExists(table.name) {
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE event_id = ? ORDER BY rowid")
+            let statement = try db.cachedStatement(sql: eventRows(table))
             let cursor = try Row.fetchCursor(statement, arguments: [event.id])
             while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
         }
         return hasher.finalize()
+    }
+
+    /// The query for one event's rows of `table` (its audited columns, in rowid order; the
+    /// event id is parameter 1). Most tables have an index on `event_id` (migration 0003);
+    /// rating values have none since migration 0005 — a rating writes them with its own event,
+    /// so they are found through their ratings' event index and their (rating, criterion) key.
+    static func eventRows(_ table: (name: String, columns: [String])) -> String {
+        let columns = table.columns.joined(separator: ", ")
+        if table.name == "rating_values" {
+            return """
+                SELECT \(columns) FROM rating_values
+                WHERE rating_id IN (SELECT id FROM ratings WHERE event_id = ?1) AND event_id = ?1 ORDER BY rowid
+                """
+        }
+        return "SELECT \(columns) FROM \(table.name) WHERE event_id = ?1 ORDER BY rowid"
     }
 
     /// Writes an event whose rows are inserted by `body`, in the current transaction.

@@ -36,7 +36,8 @@ extension Workspace {
             let tables = try AuditLog.tables.map { table -> RawRows? in
                 guard try db.tableExists(table.name) else { return nil }
                 return try RawRows(db, sql: """
-                    SELECT event_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY event_id, rowid
+                    SELECT event_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) \
+                    ORDER BY \(try Self.eventOrder(db, table: table.name))
                     """)
             }
             var pending = try tables.map { try $0?.step() ?? false }
@@ -84,6 +85,22 @@ extension Workspace {
             }
             return report
         }
+    }
+}
+
+extension Workspace {
+    /// How verification orders a table's rows by event. Tables with an `event_id` index are
+    /// read through it. Rating values have none (migration 0005): they are read in row order,
+    /// which is their events' order as the queue writes them — checked first in one pass, and
+    /// sorted by SQLite when some row is out of that order.
+    static func eventOrder(_ db: Database, table: String) throws -> String {
+        guard table == "rating_values" else { return "event_id, rowid" }
+        let ordered = try Bool.fetchOne(db, sql: """
+            SELECT NOT EXISTS (
+              SELECT 1 FROM (SELECT event_id < lag(event_id) OVER (ORDER BY rowid) AS back FROM rating_values)
+              WHERE back)
+            """) ?? false
+        return ordered ? "rowid" : "event_id, rowid"
     }
 }
 
