@@ -169,10 +169,10 @@ public enum AuditLog {
             value.withUTF8 { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { characters in
                     if let base = characters.baseAddress {
-                        _ = sqlite3_bind_text(statement, parameter, base, Int32(characters.count), Self.transient)
+                        _ = sqlite3_bind_text(statement, parameter, base, Int32(characters.count), sqliteTransient)
                     } else {
                         // An empty string still needs a pointer, or it would bind as NULL.
-                        _ = sqlite3_bind_text(statement, parameter, "", 0, Self.transient)
+                        _ = sqlite3_bind_text(statement, parameter, "", 0, sqliteTransient)
                     }
                 }
             }
@@ -199,18 +199,12 @@ public enum AuditLog {
 
         /// Runs the row's INSERT.
         public mutating func insert(_ db: Database) throws {
+            guard let statement else { preconditionFailure("insert() before row(_:_:)") }
             let code = sqlite3_step(statement)
             sqlite3_reset(statement)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: String(cString: sqlite3_sql(statement)))
-            }
+            guard code == SQLITE_DONE else { throw stepError(code, statement) }
             hasher.endRow()
         }
-
-        /// SQLite copies the bytes bound with this destructor (`SQLITE_TRANSIENT`).
-        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     }
 
     /// Writes an event whose rows `body` inserts and hashes as it goes (`Content.add`), so
@@ -246,20 +240,21 @@ public enum AuditLog {
     public static func append(_ db: Database, at: Date, actor: String, kind: String, detail: String,
                               rows: [(table: String, values: [DatabaseValue])]) throws -> PendingEvent {
         let stamp = Timestamp.string(at)
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1"))
-        let event = PendingEvent(id: (last?[0] as Int64? ?? 0) + 1, at: stamp, actor: actor, kind: kind, detail: detail)
+        let last = try db.first("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1") { ($0.int64(0), $0.text(1)) }
+        let event = PendingEvent(id: (last?.0 ?? 0) + 1, at: stamp, actor: actor, kind: kind, detail: detail)
         var hasher = ContentHasher()
         hasher.header(id: event.id, at: event.at, actor: event.actor, kind: event.kind, detail: event.detail)
         for table in tables {
             for row in rows where row.table == table.name { hasher.row(table: table.name, row.values) }
         }
         let content = hasher.finalize()
-        let previous = last?[1] as String? ?? genesis
-        try db.cachedStatement(sql: """
+        let previous = last?.1 ?? genesis
+        try db.run("""
             INSERT INTO audit_events (id, at, actor, kind, detail, content_hash, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.id, stamp, actor, kind, detail, content, previous,
-                                     chain(previous: previous, content: content)])
+            """, [event.id.databaseValue, stamp.databaseValue, actor.databaseValue, kind.databaseValue,
+                  detail.databaseValue, content.databaseValue, previous.databaseValue,
+                  chain(previous: previous, content: content).databaseValue])
         return event
     }
 

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import GaitCore
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// Which items a review session takes from the queue.
@@ -313,7 +314,7 @@ extension Workspace {
     static func claim(_ db: Database, session current: ReviewSession, wantsGold: Bool, now: Date)
         throws -> (ClaimedItem?, Set<Int64>) {
         let stamp = Timestamp.string(now)
-        try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at <= ?").execute(arguments: [stamp])
+        try db.run("DELETE FROM leases WHERE expires_at <= ?", [stamp.databaseValue])
         var dropped: Set<Int64> = []
         let remaining = max(0, current.openAtScan - 1)
         let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
@@ -424,22 +425,21 @@ extension Workspace {
     /// The rating's rows and its audit event, inside the caller's transaction.
     static func submit(_ db: Database, _ draft: RatingDraft, session: ReviewSession, now: Date) throws -> SubmittedRating {
         let stamp = Timestamp.string(now)
-        guard let version = try Row.fetchOne(db.cachedStatement(sql: """
+        // The step's statements run through SQLite's C interface (`Database.run`, `first`).
+        guard let version = try db.first("""
             SELECT v.id, v.source_sha256, v.created_at, v.name
             FROM items i JOIN rubric_versions v ON v.id = i.rubric_version_id WHERE i.id = ?
-            """), arguments: [draft.itemID]) else {
+            """, [draft.itemID.databaseValue], RubricVersionRow.init) else {
             throw QueueError.noSuchItem(draft.itemID)
         }
         let stored = try validate(draft, rubric: try rubric(db, version: version))
         let raterID = session.rater.id
-        try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?")
-            .execute(arguments: [draft.itemID, raterID])
+        try db.run("DELETE FROM leases WHERE item_id = ? AND rater_id = ?", [draft.itemID.databaseValue, raterID.databaseValue])
         if db.changesCount == 0 {
             // No lease: a second submission, or a lease that lapsed. (A rater never holds a lease
             // on an item they have rated, so with the lease in hand neither check is needed.)
-            if try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL"),
-                arguments: [draft.itemID, raterID]) != nil {
+            if try db.first("SELECT 1 FROM ratings WHERE item_id = ? AND rater_id = ? AND retracted_at IS NULL",
+                            [draft.itemID.databaseValue, raterID.databaseValue], { _ in true }) != nil {
                 throw QueueError.alreadyRated(itemID: draft.itemID, rater: session.rater.name)
             }
             guard try hasOpenSlot(db, itemID: draft.itemID, raterID: raterID) else {
@@ -448,7 +448,7 @@ extension Workspace {
         }
         // The rows are built first and hashed into the event before they are inserted: a rating
         // is the queue's hottest write, and nothing has to be read back to seal it.
-        let ratingID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM ratings")) ?? 0) + 1
+        let ratingID = try db.first("SELECT coalesce(max(id), 0) + 1 FROM ratings") { $0.int64(0) } ?? 1
         let rating: [DatabaseValue] = [
             ratingID.databaseValue, draft.itemID.databaseValue, raterID.databaseValue, session.id.databaseValue,
             draft.outcome.databaseValue, draft.comment.databaseValue, draft.discardReason.databaseValue,
@@ -465,19 +465,17 @@ extension Workspace {
             detail: "item \(draft.itemID) \(verb) by \(session.rater.name)",
             rows: [("ratings", rating)] + values.map { ("rating_values", $0) } + flags.map { ("rating_flags", $0) })
         let eventID = event.id.databaseValue
-        try db.cachedStatement(sql: """
+        try db.run("""
             INSERT INTO ratings (id, item_id, rater_id, session_id, outcome, comment, discard_reason, shown_at,
                                  first_answer_at, submitted_at, active_seconds, event_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments(rating + [eventID]))
+            """, rating + [eventID])
         for row in values {
-            try db.cachedStatement(
-                sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: StatementArguments(row + [eventID]))
+            try db.run("INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
+                       row + [eventID])
         }
         for row in flags {
-            try db.cachedStatement(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)")
-                .execute(arguments: StatementArguments(row + [eventID]))
+            try db.run("INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)", row + [eventID])
         }
         AuditLog.checkWritten(db, event)
         return SubmittedRating(ratingID: ratingID, itemID: draft.itemID, submittedAt: stamp)
@@ -532,33 +530,33 @@ extension Workspace {
     ///
     /// SQLite checkpoints the write-ahead log at the end of the commit that makes it large,
     /// which would hold the writer lock through the checkpoint's `fsync` and stall every rater.
-    /// Queue writes turn that off for their connection and checkpoint passively every
-    /// `CheckpointSchedule.interval` transactions after releasing the lock, so others write on
-    /// meanwhile.
+    /// Queue writes replace that automatic checkpoint on their connection with a hook that only
+    /// notes the log's length; once it reaches `CheckpointSchedule.frames` pages, the writer
+    /// checkpoints passively after releasing the lock, so others write on meanwhile.
     func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        var logFrames = 0
         defer {
-            if checkpoints.due(), path != ":memory:" {
+            if logFrames >= CheckpointSchedule.frames, path != ":memory:" {
                 // Passive: copies what it can without waiting for readers or writers. Failing
                 // to checkpoint now only leaves the log longer until the next attempt.
                 try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
             }
         }
-        let lock = WriterLock(databasePath: path)
-        defer { lock.release() }
         var attempt = 0
         while true {
             do {
                 return try writer.writeWithoutTransaction { db in
-                    if checkpoints.firstQueueWrite() {
-                        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                    try writerLock.holding {
+                        try CheckpointSchedule.countingFrames(db, into: &logFrames) {
+                            var result: T?
+                            try db.inTransaction(.immediate) {
+                                result = try body(db)
+                                return .commit
+                            }
+                            guard let result else { preconditionFailure("a committed transaction produced no result") }
+                            return result
+                        }
                     }
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try body(db)
-                        return .commit
-                    }
-                    guard let result else { preconditionFailure("a committed transaction produced no result") }
-                    return result
                 }
             } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 3 {
                 attempt += 1
@@ -572,25 +570,35 @@ extension Workspace {
     private static let parsedRubrics = Mutex<[String: Rubric]>([:])
 
     static func rubric(_ db: Database, id: Int64) throws -> RubricInfo {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, source_sha256, created_at, name FROM rubric_versions WHERE id = ?"),
-            arguments: [id]) else {
+        guard let version = try db.first("SELECT id, source_sha256, created_at, name FROM rubric_versions WHERE id = ?",
+                                         [id.databaseValue], RubricVersionRow.init) else {
             throw StoreError.notFound(kind: "rubric version", name: String(id), hint: "see `gait rubrics list`")
         }
-        return try rubric(db, version: row)
+        return try rubric(db, version: version)
     }
 
-    /// The rubric version of a row whose first columns are its id, source_sha256, created_at and name.
-    static func rubric(_ db: Database, version row: Row) throws -> RubricInfo {
-        let id: Int64 = row[0]
-        let digest: String = row[1]
-        if let cached = parsedRubrics.withLock({ $0[digest] }) {
-            return RubricInfo(id: id, rubric: cached, sourceSHA256: digest, createdAt: row[2])
+    /// A rubric version's identity as queries read it: columns id, source_sha256, created_at
+    /// and name first.
+    struct RubricVersionRow {
+        var id: Int64
+        var digest: String
+        var createdAt: String
+        var name: String
+
+        init(_ row: SQLiteRow) {
+            (id, digest, createdAt, name) = (row.int64(0), row.text(1), row.text(2), row.text(3))
         }
-        let source = try String.fetchOne(db, sql: "SELECT source FROM rubric_versions WHERE id = ?", arguments: [id]) ?? ""
-        let rubric = try Rubric.parse(yaml: source, source: "rubric '\(row[3] as String)' in the workspace")
-        parsedRubrics.withLock { $0[digest] = rubric }
-        return RubricInfo(id: id, rubric: rubric, sourceSHA256: digest, createdAt: row[2])
+    }
+
+    /// The rubric of a version, parsed once per process.
+    static func rubric(_ db: Database, version: RubricVersionRow) throws -> RubricInfo {
+        if let cached = parsedRubrics.withLock({ $0[version.digest] }) {
+            return RubricInfo(id: version.id, rubric: cached, sourceSHA256: version.digest, createdAt: version.createdAt)
+        }
+        let source = try String.fetchOne(db, sql: "SELECT source FROM rubric_versions WHERE id = ?", arguments: [version.id]) ?? ""
+        let rubric = try Rubric.parse(yaml: source, source: "rubric '\(version.name)' in the workspace")
+        parsedRubrics.withLock { $0[version.digest] = rubric }
+        return RubricInfo(id: version.id, rubric: rubric, sourceSHA256: version.digest, createdAt: version.createdAt)
     }
 
     /// The stored answers of a draft, checked against the rubric.
@@ -621,13 +629,13 @@ extension Workspace {
     /// Whether an item has a free slot the rater may take: live ratings + leases below the
     /// overlap, and neither a live rating nor a lease of this rater on it.
     static func hasOpenSlot(_ db: Database, itemID: Int64, raterID: Int64) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: """
+        try db.first("""
             SELECT (SELECT count(*) FROM ratings r WHERE r.item_id = i.id AND r.retracted_at IS NULL)
                  + (SELECT count(*) FROM leases l WHERE l.item_id = i.id) < i.overlap
-               AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ? AND r.retracted_at IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?)
-            FROM items i WHERE i.id = ?
-            """), arguments: [raterID, raterID, itemID]) ?? false
+               AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.item_id = i.id AND r.rater_id = ?1 AND r.retracted_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.rater_id = ?1)
+            FROM items i WHERE i.id = ?2
+            """, [raterID.databaseValue, itemID.databaseValue]) { $0.bool(0) } ?? false
     }
 
     /// The items this session skipped (they do not come back in it).
@@ -720,10 +728,10 @@ extension Workspace {
     /// Inserts the lease and loads what the console shows.
     static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, remaining: Int) throws -> ClaimedItem {
         let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
-        try db.cachedStatement(
-            sql: "INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [itemID, session.rater.id, session.id, Timestamp.string(now), Timestamp.string(expires)])
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        try db.run("INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                   [itemID.databaseValue, session.rater.id.databaseValue, session.id.databaseValue,
+                    Timestamp.string(now).databaseValue, Timestamp.string(expires).databaseValue])
+        guard let shown = try db.first("""
             SELECT v.id, v.source_sha256, v.created_at, v.name, i.stage, p.scope, p.text, a.text, b.text,
                    EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
             FROM items i
@@ -732,13 +740,19 @@ extension Workspace {
             JOIN prompts p ON p.id = a.prompt_id
             LEFT JOIN candidates b ON b.id = i.candidate_b
             WHERE i.id = ?
-            """), arguments: [itemID]) else {
+            """, [itemID.databaseValue], { row in
+                (version: RubricVersionRow(row), stage: row.text(4), scope: row.optionalText(5), prompt: row.text(6),
+                 candidateA: row.text(7), candidateB: row.optionalText(8), isGold: row.bool(9))
+            }) else {
             throw QueueError.noSuchItem(itemID)
         }
-        let info = try rubric(db, version: row)
-        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: row[4], scope: row[5],
-                           prompt: row[6], candidateA: row[7], candidateB: row[8], leasedAt: now, expiresAt: expires,
-                           remaining: remaining, isGold: row[9])
+        guard let stage = Stage(rawValue: shown.stage) else {
+            throw StoreError.corrupt(path: db.configuration.label ?? "workspace", detail: "item \(itemID) has stage '\(shown.stage)'")
+        }
+        let info = try rubric(db, version: shown.version)
+        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: stage, scope: shown.scope,
+                           prompt: shown.prompt, candidateA: shown.candidateA, candidateB: shown.candidateB, leasedAt: now,
+                           expiresAt: expires, remaining: remaining, isGold: shown.isGold)
     }
 
     /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
@@ -752,52 +766,63 @@ extension Workspace {
 }
 
 /// An exclusive advisory lock (`flock`) on `<database>-writers`, held for one queue write
-/// transaction. Released by the kernel if the process dies, so a killed console never blocks
-/// the others. Without a file (an in-memory workspace) or when the file cannot be opened, it is
-/// a no-op and SQLite's busy timeout alone orders the writers.
-struct WriterLock {
-    private let descriptor: Int32
+/// transaction at a time. The file stays open while the workspace is in use (opening it per
+/// transaction cost a rater's step two system calls more). The kernel releases the lock if the
+/// process dies, so a killed console never blocks the others. Without a file (an in-memory
+/// workspace) or when the file cannot be opened, it is a no-op and SQLite's busy timeout alone
+/// orders the writers.
+///
+/// Used only inside the workspace's serialized writer, so one thread at a time holds it.
+final class WriterLock: @unchecked Sendable {
+    // Sound: `descriptor` is written once, by the first `holding` call, inside the workspace's
+    // serialized writer; every later read happens there too.
+    private let path: String
+    private var descriptor: Int32?
 
     init(databasePath: String) {
-        guard databasePath != ":memory:" else {
-            descriptor = -1
-            return
-        }
-        let opened = open(databasePath + "-writers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if opened >= 0 {
-            while flock(opened, LOCK_EX) != 0 && errno == EINTR {}
-        }
-        descriptor = opened
+        path = databasePath
     }
 
-    func release() {
-        guard descriptor >= 0 else { return }
-        _ = flock(descriptor, LOCK_UN)
-        close(descriptor)
+    deinit {
+        if let descriptor, descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Runs `body` holding the lock.
+    func holding<T>(_ body: () throws -> T) rethrows -> T {
+        let descriptor = self.descriptor ?? open()
+        guard descriptor >= 0 else { return try body() }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { _ = flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    private func open() -> Int32 {
+        let opened = path == ":memory:" ? -1 : Glibc.open(path + "-writers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        descriptor = opened
+        return opened
     }
 }
 
-/// Counts a workspace's queue transactions to checkpoint the write-ahead log outside the
-/// writer lock (see `Workspace.immediate`).
-final class CheckpointSchedule: Sendable {
-    /// Transactions between checkpoints: at a dozen pages a rating, about 3 MB of log.
-    static let interval = 64
-    // (transactions so far, whether automatic checkpoints are off on this connection)
-    private let state = Mutex<(count: Int, manual: Bool)>((0, false))
+/// When queue writes checkpoint the write-ahead log (see `Workspace.immediate`).
+enum CheckpointSchedule {
+    /// Log pages that make the next queue writer checkpoint: SQLite's own default (about 4 MB,
+    /// some 130 ratings at eight pages each).
+    static let frames = 1000
 
-    /// True once: the first queue write turns automatic checkpoints off.
-    func firstQueueWrite() -> Bool {
-        state.withLock { state in
-            defer { state.manual = true }
-            return !state.manual
+    /// Runs `body` (a transaction) with SQLite's write-ahead-log hook set to store the log's
+    /// length in `frames` when it commits. The hook takes the place of the automatic
+    /// checkpoint, which stays off on the connection afterwards.
+    static func countingFrames<T>(_ db: Database, into frames: inout Int, _ body: () throws -> T) rethrows -> T {
+        try withUnsafeMutablePointer(to: &frames) { frames in
+            sqlite3_wal_hook(db.sqliteConnection, noteFrames, UnsafeMutableRawPointer(frames))
+            defer { sqlite3_wal_hook(db.sqliteConnection, nil, nil) }
+            return try body()
         }
     }
 
-    /// Counts a transaction; true every `interval` transactions.
-    func due() -> Bool {
-        state.withLock { state in
-            state.count += 1
-            return state.count % Self.interval == 0
-        }
+    private static let noteFrames: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32)
+        -> Int32 = { context, _, _, frames in
+        context?.assumingMemoryBound(to: Int.self).pointee = Int(frames)
+        return SQLITE_OK
     }
 }
