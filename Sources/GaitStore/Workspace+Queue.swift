@@ -285,7 +285,11 @@ extension Workspace {
         let now = clock()
         let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
         let current = session
-        let (item, dropped) = try immediate { db in try Self.claim(db, session: current, wantsGold: wantsGold, now: now) }
+        let (item, dropped) = try immediate { db in
+            try Self.claim(db, session: current, wantsGold: wantsGold, now: now, scanWhenTaken: true)
+        } then: { db, claimed in
+            (try claimed.lease.map { try Self.shown(db, $0) }, claimed.dropped)
+        }
         session.finishClaim(item, dropped: dropped)
         return item
     }
@@ -310,9 +314,13 @@ extension Workspace {
     }
 
     /// A claim's transaction body: re-checks the session's candidates in order and leases the
-    /// first still open. Returns the item and the candidates it looked at (to drop from the plan).
-    static func claim(_ db: Database, session current: ReviewSession, wantsGold: Bool, now: Date)
-        throws -> (ClaimedItem?, Set<Int64>) {
+    /// first still open. Returns the lease and the candidates it looked at (to drop from the plan).
+    ///
+    /// - Parameter scanWhenTaken: whether to choose afresh inside the transaction when every
+    ///   candidate went to other raters; when false, throws `ClaimNeedsScan` instead, so the
+    ///   caller can scan outside the write lock and try again.
+    static func claim(_ db: Database, session current: ReviewSession, wantsGold: Bool, now: Date, scanWhenTaken: Bool)
+        throws -> (lease: Lease?, dropped: Set<Int64>) {
         let stamp = Timestamp.string(now)
         try db.run("DELETE FROM leases WHERE expires_at <= ?", [stamp.databaseValue])
         var dropped: Set<Int64> = []
@@ -326,6 +334,7 @@ extension Workspace {
         }
         // Every candidate went to other raters meanwhile (or there were none): choose afresh
         // inside the transaction.
+        guard scanWhenTaken else { throw ClaimNeedsScan() }
         let skipped = try skippedItems(db, session: current)
         let regular = try openItems(db, session: current, gold: false, skipped: skipped, liveAt: nil, limit: 1)
         var chosen = regular.ids.first.map { ($0, false) }
@@ -412,14 +421,31 @@ extension Workspace {
                              thenClaim sequence: Int) throws -> (rating: SubmittedRating, next: ClaimedItem?) {
         let now = clock()
         let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
-        let current = session
-        let (rating, item, dropped) = try immediate { db in
-            let rating = try Self.submit(db, draft, session: current, now: now)
-            let (item, dropped) = try Self.claim(db, session: current, wantsGold: wantsGold, now: now)
-            return (rating, item, dropped)
+        // The session's planned candidates are re-checked under the lock. When all of them went
+        // to other raters, the transaction is rolled back rather than made to order the whole
+        // queue while every other rater waits: the queue is scanned again outside the lock
+        // and the step retried, choosing afresh under the lock only then.
+        var scanWhenTaken = session.upcoming.isEmpty
+        while true {
+            let current = session
+            do {
+                let (rating, item, dropped) = try immediate { db in
+                    let rating = try Self.submit(db, draft, session: current, now: now)
+                    let claimed = try Self.claim(db, session: current, wantsGold: wantsGold, now: now,
+                                                 scanWhenTaken: scanWhenTaken)
+                    return (rating, claimed.lease, claimed.dropped)
+                } then: { db, written in
+                    (written.0, try written.1.map { try Self.shown(db, $0) }, written.2)
+                }
+                session.finishClaim(item, dropped: dropped)
+                return (rating, item)
+            } catch is ClaimNeedsScan {
+                session.upcoming = []
+                session.upcomingGold = []
+                _ = try prepareClaim(&session, sequence: sequence, now: now)
+                scanWhenTaken = true
+            }
         }
-        session.finishClaim(item, dropped: dropped)
-        return (rating, item)
     }
 
     /// The rating's rows and its audit event, inside the caller's transaction.
@@ -514,6 +540,8 @@ extension Workspace {
                                            arguments: [itemID]) ?? false
             // The count still includes the re-opened item itself when it is a regular one.
             return try Self.lease(db, itemID: itemID, session: session, now: now, remaining: max(0, open - (isGold ? 0 : 1)))
+        } then: { db, lease in
+            try Self.shown(db, lease)
         }
     }
 
@@ -534,6 +562,13 @@ extension Workspace {
     /// notes the log's length; once it reaches `CheckpointSchedule.frames` pages, the writer
     /// checkpoints passively after releasing the lock, so others write on meanwhile.
     func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        try immediate(body) { _, result in result }
+    }
+
+    /// Runs `body` like `immediate(_:)`, then `after` on the same connection once the
+    /// transaction has committed and the writer lock is released: reads of what the
+    /// transaction chose (immutable rows, such as an item's text) need not keep others waiting.
+    func immediate<T, U>(_ body: (Database) throws -> T, then after: (Database, T) throws -> U) throws -> U {
         var logFrames = 0
         defer {
             if logFrames >= CheckpointSchedule.frames, path != ":memory:" {
@@ -546,7 +581,7 @@ extension Workspace {
         while true {
             do {
                 return try writer.writeWithoutTransaction { db in
-                    try writerLock.holding {
+                    let result = try writerLock.holding {
                         try CheckpointSchedule.countingFrames(db, into: &logFrames) {
                             var result: T?
                             try db.inTransaction(.immediate) {
@@ -557,6 +592,7 @@ extension Workspace {
                             return result
                         }
                     }
+                    return try after(db, result)
                 }
             } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 3 {
                 attempt += 1
@@ -725,12 +761,19 @@ extension Workspace {
         return (regular.ids, goldItems, regular.total)
     }
 
-    /// Inserts the lease and loads what the console shows.
-    static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, remaining: Int) throws -> ClaimedItem {
+    /// Inserts a lease of the item for the session's rater.
+    static func lease(_ db: Database, itemID: Int64, session: ReviewSession, now: Date, remaining: Int) throws -> Lease {
         let expires = now.addingTimeInterval(session.settings.leaseMinutes * 60)
         try db.run("INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                    [itemID.databaseValue, session.rater.id.databaseValue, session.id.databaseValue,
                     Timestamp.string(now).databaseValue, Timestamp.string(expires).databaseValue])
+        return Lease(itemID: itemID, leasedAt: now, expiresAt: expires, remaining: remaining)
+    }
+
+    /// What the console shows of a leased item. Items, candidates, prompts and rubric versions
+    /// never change once written, so this is read after the lease's transaction.
+    static func shown(_ db: Database, _ lease: Lease) throws -> ClaimedItem {
+        let itemID = lease.itemID
         guard let shown = try db.first("""
             SELECT v.id, v.source_sha256, v.created_at, v.name, i.stage, p.scope, p.text, a.text, b.text,
                    EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
@@ -751,8 +794,9 @@ extension Workspace {
         }
         let info = try rubric(db, version: shown.version)
         return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: stage, scope: shown.scope,
-                           prompt: shown.prompt, candidateA: shown.candidateA, candidateB: shown.candidateB, leasedAt: now,
-                           expiresAt: expires, remaining: remaining, isGold: shown.isGold)
+                           prompt: shown.prompt, candidateA: shown.candidateA, candidateB: shown.candidateB,
+                           leasedAt: lease.leasedAt, expiresAt: lease.expiresAt, remaining: lease.remaining,
+                           isGold: shown.isGold)
     }
 
     /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
@@ -764,6 +808,19 @@ extension Workspace {
         return Double(z >> 11) / Double(1 << 53)
     }
 }
+
+/// A lease a claim's transaction wrote: the item, when, and how many regular items remained
+/// open to the rater besides it.
+struct Lease {
+    var itemID: Int64
+    var leasedAt: Date
+    var expiresAt: Date
+    var remaining: Int
+}
+
+/// Thrown inside a step's transaction (rolling it back) when every planned candidate went to
+/// other raters; see `Workspace.submitRating(_:in:thenClaim:)`.
+struct ClaimNeedsScan: Error {}
 
 /// An exclusive advisory lock (`flock`) on `<database>-writers`, held for one queue write
 /// transaction at a time. The file stays open while the workspace is in use (opening it per
