@@ -583,13 +583,18 @@ extension Workspace {
                 return try writer.writeWithoutTransaction { db in
                     let result = try writerLock.holding {
                         try CheckpointSchedule.countingFrames(db, into: &logFrames) {
-                            var result: T?
-                            try db.inTransaction(.immediate) {
-                                result = try body(db)
-                                return .commit
+                            // BEGIN and COMMIT as cached statements: GRDB's `inTransaction`
+                            // prepares both anew each time.
+                            try db.run("BEGIN IMMEDIATE", [])
+                            do {
+                                let result = try body(db)
+                                try db.run("COMMIT", [])
+                                return result
+                            } catch {
+                                if !db.isInsideTransaction { throw error }
+                                try db.run("ROLLBACK", [])
+                                throw error
                             }
-                            guard let result else { preconditionFailure("a committed transaction produced no result") }
-                            return result
                         }
                     }
                     return try after(db, result)

@@ -57,9 +57,10 @@ import Testing
         try workspace.writer.read { db in
             var result: [String: [[String]]] = [:]
             for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
-                result[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { row in
+                // Every row in a stable order (WITHOUT ROWID tables have no rowid; sorted instead).
+                result[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { row in
                     row.databaseValues.map(\.description)
-                }
+                }.sorted { $0.lexicographicallyPrecedes($1) }
             }
             return result
         }
