@@ -573,15 +573,81 @@ enum QueueFixture {
     @Test func queueWritesKeepTheWriteAheadLogShort() throws {
         let directory = try TemporaryDirectory()
         let workspace = try QueueFixture.workspace(clock: clock, path: directory.path("w.sqlite"))
-        _ = try QueueFixture.queue(workspace, count: 300, overlap: 1)
+        _ = try QueueFixture.queue(workspace, count: 800, overlap: 1)
         let rated = try rateAll(workspace, rater: "ana", seed: 3) { _, item in QueueFixture.draft(item.itemID, clock: clock) }
-        #expect(rated == 300)
+        #expect(rated == 800)
         // A queue writer checkpoints outside the writer lock once the log holds
         // `CheckpointSchedule.frames` pages, and the log restarts after each: it never holds
-        // much more than that (300 ratings write three times as many).
+        // much more than that (800 ratings write about 5,600).
         let frames = try workspace.writer.writeWithoutTransaction { db in
             try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { $0[1] as Int } ?? -1
         }
         #expect(frames >= 0 && frames < CheckpointSchedule.frames + 64, "\(frames) frames in the log")
+    }
+
+    @Test func migration5KeepsLeasesRatingsAndTheLog() throws {
+        // A workspace of schema 4 with ratings, a retraction and live leases…
+        let workspace = try Workspace.inMemory(upTo: "0004_lean_queue_writes", clock: clock.function)
+        for (path, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: path) }
+        try workspace.addRater(name: "ana", role: .rater)
+        try workspace.addRater(name: "ben", role: .rater)
+        _ = try QueueFixture.queue(workspace, count: 6, overlap: 2)
+        var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 1)
+        var item = try #require(try workspace.claimNextItem(in: &ana, sequence: 0))
+        let first = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 1)
+        item = try #require(first.next)
+        _ = try workspace.retractRating(first.rating.ratingID, in: ana)
+        var ben = try workspace.startReviewSession(rater: "ben", filter: QueueFilter(), settings: QueueSettings(), seed: 2)
+        let held = try #require(try workspace.claimNextItem(in: &ben, sequence: 0))
+        func leases() throws -> [[String]] {
+            try workspace.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT item_id, rater_id, session_id, leased_at, expires_at FROM leases ORDER BY item_id, rater_id")
+                    .map { $0.databaseValues.map(\.description) }
+            }
+        }
+        let leasesBefore = try leases()
+        let eventsBefore = try workspace.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM audit_events ORDER BY id") }
+        #expect(leasesBefore.count == 3)
+
+        // …upgrades with every row kept, and the queue goes on.
+        #expect(try Workspace.migrate(workspace.writer, path: ":memory:", upTo: nil) == ["0005_lean_rating_writes"])
+        #expect(try leases() == leasesBefore)
+        #expect(try workspace.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM audit_events ORDER BY id") }
+                == eventsBefore)
+        let indexes = try workspace.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        #expect(!indexes.contains("ratings_rater") && !indexes.contains("rating_values_event"))
+        #expect(try workspace.verify().passed)
+        _ = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 2)
+        _ = try workspace.submitRating(QueueFixture.draft(held.itemID, clock: clock), in: &ben, thenClaim: 1)
+        let status = try workspace.queueStatus()
+        #expect(status.raters.map { [$0.name, String($0.ratings), String($0.retracted)] } == [["ana", "1", "1"], ["ben", "1", "0"]])
+        let report = try workspace.verify()
+        #expect(report.passed, "\(report)")
+    }
+
+    @Test func ratingValuesOutOfRowOrderStillVerify() throws {
+        let workspace = try QueueFixture.workspace(clock: clock)
+        _ = try QueueFixture.queue(workspace, count: 2, overlap: 1)
+        #expect(try rateAll(workspace, rater: "ana", seed: 1) { _, item in QueueFixture.draft(item.itemID, clock: clock) } == 2)
+        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") } == "rowid")
+        // The first rating's values written again after the second's: the same rows, each
+        // event's in the same order, but the table is no longer in event order.
+        try workspace.writer.write { db in
+            let first = try Int64.fetchOne(db, sql: "SELECT min(id) FROM ratings")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT rating_id, criterion, value, numeric_value, event_id FROM rating_values WHERE rating_id = ? ORDER BY rowid
+                """, arguments: [first])
+            try db.execute(sql: "DELETE FROM rating_values WHERE rating_id = ?", arguments: [first])
+            for row in rows {
+                try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
+                               arguments: StatementArguments(row.databaseValues))
+            }
+        }
+        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") } == "event_id, rowid")
+        let report = try workspace.verify()
+        #expect(report.passed, "\(report)")
+        #expect(report.rows > 0)
     }
 }
