@@ -8,6 +8,9 @@
 // A queue operation is one claim plus one submit, as the console does them: a rating's submit
 // and the claim of the rater's next item share one BEGIN IMMEDIATE transaction (with the
 // rating's audit event); a raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
+// A third measurement runs the step's writes alone — the same rows into a workspace of the same
+// schema, with fixed values and no reads, checks, planning or hashing — to tell SQLite's share
+// of the step from Gait's.
 import Foundation
 import GaitCore
 import GaitStore
@@ -30,20 +33,7 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
 
     // The queue.
     let path = folder.appendingPathComponent("queue.sqlite").path
-    let workspace = try Workspace.initialize(path: path).workspace
-    for (file, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: file) }
-    for index in 0..<raters { try workspace.addRater(name: "r\(index)", role: .rater) }
-    try workspace.importPrompts((0..<items).map { Prompt(id: "p\($0)", text: "Prompt \($0)") }, into: "bench", source: "bench")
-    let run = try workspace.createRun(RunSpec(setName: "bench", rubricName: "helpfulness", stage: .crawl, backend: "local",
-                                              modelName: "bench", n: 1, temperature: 0, seed: 0, maxTokens: 1,
-                                              reviewShare: 1, reviewOverlap: overlap, reviewSeed: 0))
-    for (rowID, prompt) in try workspace.prompts(inSet: "bench") {
-        try workspace.storeCandidates(runID: run.id, promptRowID: rowID,
-                                      [CandidateDraft(index: 0, text: "Answer to \(prompt.id)", tokenCount: 3,
-                                                      finishReason: "stop", latencyMilliseconds: 1)],
-                                      items: [ItemDraft(candidateA: 0, reason: .all)], tokensIn: 1, tokensOut: 3,
-                                      cpuSeconds: 0, wallSeconds: 0)
-    }
+    let workspace = try queuedWorkspace(path, items: items, raters: raters, overlap: overlap)
     let answers = ["helpful": "4", "correct": "yes", "accept": "yes"]
     let queueSeconds = try onThreads(raters) { index in
         let rater = try Workspace.open(path: path)
@@ -94,6 +84,56 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
             }
         }
     }
+    // The step's writes alone: each rater's thread writes, per step, what a rating and the next
+    // claim write (lease released, audit event, rating, three values, expired leases released,
+    // next lease) with fixed values, in one BEGIN IMMEDIATE transaction.
+    let floorPath = folder.appendingPathComponent("floor.sqlite").path
+    let floorWorkspace = try queuedWorkspace(floorPath, items: items, raters: raters, overlap: overlap)
+    let sessions = try (0..<raters).map { index in
+        try floorWorkspace.startReviewSession(rater: "r\(index)", filter: QueueFilter(), settings: QueueSettings(goldRate: 0),
+                                              seed: Int64(index)).id
+    }
+    let raterIDs = try floorWorkspace.writer.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM raters ORDER BY name") }
+    let itemIDs = try floorWorkspace.writer.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM items ORDER BY id") }
+    let floorSeconds = try onThreads(raters) { index in
+        let pool = try rawPool(floorPath)
+        let (rater, session) = (raterIDs[index], sessions[index])
+        let stamp = Timestamp.string(Date())
+        let hash = String(repeating: "a", count: 64)
+        for step in 0..<perWriter {
+            // Rater `index` takes a run of distinct items of its own (runs overlap across raters).
+            let item = itemIDs[(index * perWriter + step) % itemIDs.count]
+            let next = itemIDs[(index * perWriter + step + 1) % itemIDs.count]
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.cachedStatement(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?").execute(arguments: [item, rater])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO audit_events (at, actor, kind, detail, content_hash, prev_hash, hash)
+                        VALUES (?, 'r', 'ratings.submit', ?, ?, ?, ?)
+                        """).execute(arguments: [stamp, "item \(item) rated by r\(index)", hash, hash, hash])
+                    let event = db.lastInsertedRowID
+                    try db.cachedStatement(sql: """
+                        INSERT INTO ratings (item_id, rater_id, session_id, outcome, shown_at, first_answer_at, submitted_at,
+                                             active_seconds, event_id)
+                        VALUES (?, ?, ?, 'rated', ?, ?, ?, 1, ?)
+                        """).execute(arguments: [item, rater, session, stamp, stamp, stamp, event])
+                    let rating = db.lastInsertedRowID
+                    for (criterion, value, number) in [("helpful", "4", 4.0 as Double?), ("correct", "yes", nil), ("accept", "yes", nil)] {
+                        try db.cachedStatement(sql: """
+                            INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)
+                            """).execute(arguments: [rating, criterion, value, number, event])
+                    }
+                    try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at <= ?").execute(arguments: [stamp])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, '9999')
+                        """).execute(arguments: [next, rater, session, stamp])
+                    return .commit
+                }
+            }
+        }
+    }
+    let floorCPU = lastCPUSeconds
+
     let queueRate = Double(operations) / queueSeconds
     let rawRate = Double(perWriter * raters) / rawSeconds
     let singleRate = Double(operations) / singleSeconds
@@ -102,10 +142,33 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     print("  claims+submits          \(format(queueRate))  (\(operations) in \(String(format: "%.2f", queueSeconds)) s)")
     print("  raw inserts, \(raters) writers  \(format(rawRate))  (\(perWriter * raters) in \(String(format: "%.2f", rawSeconds)) s)")
     print("  raw inserts, 1 writer   \(format(singleRate))  (\(operations) in \(String(format: "%.2f", singleSeconds)) s)")
+    print("  the step's writes alone \(format(Double(perWriter * raters) / floorSeconds))  (\(perWriter * raters) in \(String(format: "%.2f", floorSeconds)) s, \(raters) writers)")
     print(String(format: "  ratio queue / raw (%d writers): %.2f (target ≥ 0.5)", raters, queueRate / rawRate))
     print(String(format: "  CPU per operation: queue %.0f µs, raw %.0f µs (ratio %.2f; steadier than wall time on a busy machine)",
                  queueCPU / Double(operations) * 1e6, rawCPU / Double(perWriter * raters) * 1e6,
                  rawCPU / Double(perWriter * raters) / (queueCPU / Double(operations))))
+    print(String(format: "  CPU per operation: the step's writes alone %.0f µs (ratio to raw %.2f)",
+                 floorCPU / Double(perWriter * raters) * 1e6, rawCPU / floorCPU))
+}
+
+/// A workspace with `items` single-candidate items of the helpfulness rubric queued for
+/// `overlap` of `raters` raters (r0, r1, …).
+private func queuedWorkspace(_ path: String, items: Int, raters: Int, overlap: Int) throws -> Workspace {
+    let workspace = try Workspace.initialize(path: path).workspace
+    for (file, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: file) }
+    for index in 0..<raters { try workspace.addRater(name: "r\(index)", role: .rater) }
+    try workspace.importPrompts((0..<items).map { Prompt(id: "p\($0)", text: "Prompt \($0)") }, into: "bench", source: "bench")
+    let run = try workspace.createRun(RunSpec(setName: "bench", rubricName: "helpfulness", stage: .crawl, backend: "local",
+                                              modelName: "bench", n: 1, temperature: 0, seed: 0, maxTokens: 1,
+                                              reviewShare: 1, reviewOverlap: overlap, reviewSeed: 0))
+    for (rowID, prompt) in try workspace.prompts(inSet: "bench") {
+        try workspace.storeCandidates(runID: run.id, promptRowID: rowID,
+                                      [CandidateDraft(index: 0, text: "Answer to \(prompt.id)", tokenCount: 3,
+                                                      finishReason: "stop", latencyMilliseconds: 1)],
+                                      items: [ItemDraft(candidateA: 0, reason: .all)], tokensIn: 1, tokensOut: 3,
+                                      cpuSeconds: 0, wallSeconds: 0)
+    }
+    return workspace
 }
 
 /// A pool configured as `Workspace` configures its own.
