@@ -13,8 +13,6 @@ public struct Workspace: Sendable {
     public let path: String
     /// The current time; injected so tests control it.
     public let clock: @Sendable () -> Date
-    /// The lock queue writers take before SQLite's (see `Workspace.immediate`).
-    let writerLock: WriterLock
 
     /// `PRAGMA application_id` of every Gait workspace: "GAIT" in ASCII.
     public static let applicationID: Int32 = 0x4741_4954
@@ -35,7 +33,6 @@ public struct Workspace: Sendable {
         self.writer = writer
         self.path = path
         self.clock = clock
-        writerLock = WriterLock(databasePath: path)
     }
 
     /// Creates the workspace at `path`, or upgrades it to this build's schema. Idempotent.
