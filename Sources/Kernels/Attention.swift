@@ -77,7 +77,7 @@ public enum Attention {
     }
 
     /// Whether the processor runs `HalfAttention`'s AVX-512 code.
-    static let wideAvailable = PairedProducts.isSupported
+    static let wideAvailable = EightRowProducts.isSupported
 
     /// `run`, with `wide` choosing the f16 path's AVX-512 kernel (`HalfAttention`, only where the processor has
     /// it) or the AVX2 one; both give the same bits.

@@ -118,17 +118,23 @@ public enum MatMul {
         case .q4_0, .q4_1, .q8_0:
             var start = 0
             #if arch(x86_64)
-            if w.type != .q4_0, let pairQuants = x.pairQuants, let pairScales = x.pairScales {
+            if let quants = x.laneQuants, let scales = x.laneScales, let sums = x.laneSums,
+               let corrections = x.laneCorrections {
                 // Eight rows at a time on AVX-512 VNNI, bit for bit the same as the kernels below.
-                let kind: PairedProducts.WeightType = w.type == .q4_1 ? .q4_1 : .q8_0
+                let kind: EightRowProducts.WeightType = switch w.type {
+                case .q4_0: .q4_0
+                case .q4_1: .q4_1
+                default: .q8_0
+                }
+                let tile = EightRowProducts.tileBytes
                 while start + 8 <= batch {
-                    let pair = start / 2
-                    PairedProducts.multiply(kind, weights: w.base, rowBytes: w.rowBytes, rows: rows, blocks: blocks,
-                                            pairQuants: UnsafeRawPointer(pairQuants + pair * blocks * 64),
-                                            pairScales: UnsafeRawPointer(pairScales + pair * blocks * 16),
-                                            pairBytes: blocks * 64,
-                                            tileSums: UnsafeRawPointer(x.tileSums + (start / 4) * blocks * 4),
-                                            output: out, outputStride: stride, first: start)
+                    let group = (start / 8) * blocks
+                    EightRowProducts.multiply(kind, weights: w.base, rowBytes: w.rowBytes, rows: rows, blocks: blocks,
+                                              quants: UnsafeRawPointer(quants + group * tile),
+                                              scales: UnsafeRawPointer(scales + group * 8),
+                                              sums: UnsafeRawPointer(sums + group * 8),
+                                              corrections: UnsafeRawPointer(corrections + group * tile / 4),
+                                              output: out, outputStride: stride, first: start)
                     start += 8
                 }
             }

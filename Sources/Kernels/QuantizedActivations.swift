@@ -22,10 +22,13 @@ public final class QuantizedActivations: @unchecked Sendable {
     /// kernel reads one vector per block instead of four scattered floats.
     let tileScales: UnsafeMutablePointer<Float>
     let tileSums: UnsafeMutablePointer<Float>
-    /// With AVX-512 VNNI (`PairedProducts`): quants of rows `2p, 2p + 1` interleaved by block (64 bytes a
-    /// block), and per pair and block sixteen scales (the first row's eight times, then the second's).
-    let pairQuants: UnsafeMutablePointer<Int8>?
-    let pairScales: UnsafeMutablePointer<Float>?
+    /// With AVX-512 VNNI (`EightRowProducts`), per group of eight rows and block: the quants lane by lane
+    /// (`[j][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight sums, and each
+    /// lane's `−128 · Σq` as `Int32` (laid out as the quants).
+    let laneQuants: UnsafeMutableRawPointer?
+    let laneScales: UnsafeMutablePointer<Float>?
+    let laneSums: UnsafeMutablePointer<Float>?
+    let laneCorrections: UnsafeMutablePointer<Int32>?
     /// The float rows the quants were made from (for F32/F16 weights, which take floats).
     private(set) var source: FloatMatrix?
 
@@ -46,17 +49,29 @@ public final class QuantizedActivations: @unchecked Sendable {
         tileScales.initialize(repeating: 0, count: tiles)
         tileSums = .allocate(capacity: tiles)
         tileSums.initialize(repeating: 0, count: tiles)
-        if PairedProducts.isSupported && capacity >= 2 {
-            let pairs = capacity / 2, blocks = columns / 32
-            pairQuants = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
-                .bindMemory(to: Int8.self, capacity: pairs * blocks * 64)
-            pairQuants?.initialize(repeating: 0, count: pairs * blocks * 64)
-            pairScales = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
-                .bindMemory(to: Float.self, capacity: pairs * blocks * 16)
-            pairScales?.initialize(repeating: 0, count: pairs * blocks * 16)
+        if EightRowProducts.isSupported && capacity >= 8 {
+            let groupBlocks = (capacity / 8) * (columns / 32)
+            let tileBytes = groupBlocks * EightRowProducts.tileBytes
+            let quants = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 64)
+            quants.initializeMemory(as: UInt8.self, repeating: 0, count: tileBytes)
+            laneQuants = quants
+            let corrections = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 64)
+                .bindMemory(to: Int32.self, capacity: tileBytes / 4)
+            corrections.initialize(repeating: 0, count: tileBytes / 4)
+            laneCorrections = corrections
+            let scales = UnsafeMutableRawPointer.allocate(byteCount: groupBlocks * 32, alignment: 64)
+                .bindMemory(to: Float.self, capacity: groupBlocks * 8)
+            scales.initialize(repeating: 0, count: groupBlocks * 8)
+            laneScales = scales
+            let sums = UnsafeMutableRawPointer.allocate(byteCount: groupBlocks * 32, alignment: 64)
+                .bindMemory(to: Float.self, capacity: groupBlocks * 8)
+            sums.initialize(repeating: 0, count: groupBlocks * 8)
+            laneSums = sums
         } else {
-            pairQuants = nil
-            pairScales = nil
+            laneQuants = nil
+            laneScales = nil
+            laneSums = nil
+            laneCorrections = nil
         }
     }
 
@@ -66,8 +81,10 @@ public final class QuantizedActivations: @unchecked Sendable {
         sums.deallocate()
         tileScales.deallocate()
         tileSums.deallocate()
-        pairQuants.map { UnsafeMutableRawPointer($0).deallocate() }
-        pairScales.map { UnsafeMutableRawPointer($0).deallocate() }
+        laneQuants?.deallocate()
+        laneScales?.deallocate()
+        laneSums?.deallocate()
+        laneCorrections?.deallocate()
     }
 
     /// Quantizes rows `0..<rows` of `matrix`.
@@ -86,13 +103,21 @@ public final class QuantizedActivations: @unchecked Sendable {
                 tileSums[tile] = sums[r * blocks + b]
             }
         }
-        if let pairQuants, let pairScales {
-            for r in 0..<(rows - rows % 2) {
-                let pair = r / 2, second = r % 2
+        if let laneQuants, let laneScales, let laneSums, let laneCorrections {
+            let source = UnsafeRawPointer(quants)
+            for r in 0..<(rows - rows % 8) {
+                let group = r / 8, k = r % 8
                 for b in 0..<blocks {
-                    let block = pair * blocks + b
-                    (pairQuants + (block * 64 + second * 32)).update(from: quants + (r * columns + b * 32), count: 32)
-                    (pairScales + (block * 16 + second * 8)).update(repeating: scales[r * blocks + b], count: 8)
+                    let block = group * blocks + b
+                    let tile = laneQuants + block * EightRowProducts.tileBytes
+                    for j in 0..<8 {
+                        let word = source.loadUnaligned(fromByteOffset: r * columns + b * 32 + 4 * j, as: SIMD4<Int8>.self)
+                        tile.storeBytes(of: word, toByteOffset: 32 * j + 4 * k, as: SIMD4<Int8>.self)
+                        let total = Int32(word[0]) + Int32(word[1]) + Int32(word[2]) + Int32(word[3])
+                        laneCorrections[block * 64 + 8 * j + k] = -128 * total
+                    }
+                    laneScales[block * 8 + k] = scales[r * blocks + b]
+                    laneSums[block * 8 + k] = sums[r * blocks + b]
                 }
             }
         }

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Every step is either lane by lane (f16 rounding, fused multiply-adds of the running sum) or, for the scores, a
 /// reduction whose order is already ggml's sixteen-lane AVX-512 order, so the results are bit for bit those of the
-/// AVX2 path. `Kernels` calls this only when `PairedProducts.isSupported`.
+/// AVX2 path. `Kernels` calls this only when `EightRowProducts.isSupported`.
 public enum HalfAttention {
     #if arch(x86_64)
     /// Rounds the query to f16 in place, scores it against `count` keys, and writes the softmax-weighted sum of
