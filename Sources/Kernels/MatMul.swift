@@ -70,6 +70,29 @@ public enum MatMul {
         }
     }
 
+    /// The first half of a SwiGLU feed-forward block in one parallel loop: `gate = silu(W_gate·x) · (W_up·x)`,
+    /// each chunk of 32 columns quantized into `hidden` as soon as it is done. The threads meet once, instead of
+    /// once for the products and then waiting while one of them applies SwiGLU and quantizes; every value is
+    /// computed as `multiply`, `VectorOps.swiGLU` and `QuantizedActivations.quantize` compute it.
+    public static func gatedUnit(gate: (WeightMatrix, FloatMatrix), up: (WeightMatrix, FloatMatrix),
+                                 input x: QuantizedActivations, into hidden: QuantizedActivations,
+                                 precision: ActivationPrecision = .eightBit, pool: ThreadPool) {
+        let width = gate.0.rows
+        precondition(gate.0.columns == x.columns && up.0.columns == x.columns && up.0.rows == width)
+        precondition(gate.1.columns == width && up.1.columns == width && gate.1.rows >= x.rows && up.1.rows >= x.rows)
+        precondition(width % 32 == 0 && hidden.columns == width)
+        let batch = x.rows
+        hidden.prepare(gate.1, rows: batch)
+        let blocks = width / 32
+        pool.parallelFor(blocks, grain: pool.grain(for: blocks, chunksPerThread: 8)) { range in
+            let rows = (range.lowerBound * 32)..<(range.upperBound * 32)
+            multiplyRows(gate.0, x, gate.1, rows: rows, batch: batch, precision: precision)
+            multiplyRows(up.0, x, up.1, rows: rows, batch: batch, precision: precision)
+            VectorOps.swiGLU(gate: gate.1, up: up.1, rows: batch, columns: rows)
+            hidden.quantize(rows: 0..<batch, blocks: range)
+        }
+    }
+
     /// The same product for one range of rows, on the calling thread.
     static func multiplyRows(_ w: WeightMatrix, _ x: QuantizedActivations, _ y: FloatMatrix,
                              rows: Range<Int>, batch: Int, precision: ActivationPrecision) {

@@ -10,7 +10,8 @@ import KernelsAVX512
 ///
 /// Stored as separate planes (all quants, then all scales, then all sums) so SIMD loads are aligned.
 public final class QuantizedActivations: @unchecked Sendable {
-    // Sendable: filled by one thread before a product, then only read.
+    // Sendable: filled before a product (by one thread, or by several in disjoint parts between `prepare` and
+    // the product), then only read.
 
     public let capacity: Int
     public let columns: Int
@@ -89,29 +90,40 @@ public final class QuantizedActivations: @unchecked Sendable {
 
     /// Quantizes rows `0..<rows` of `matrix`.
     public func quantize(_ matrix: FloatMatrix, rows: Int) {
+        prepare(matrix, rows: rows)
+        quantize(rows: 0..<rows, blocks: 0..<(columns / 32))
+    }
+
+    /// Takes rows `0..<rows` of `matrix` as the next input without quantizing them: `quantize(rows:blocks:)`
+    /// then fills the quants, from any threads as long as their parts are disjoint (a kernel that writes
+    /// `matrix` in parts can quantize each part as soon as it is done, without another meeting of the threads).
+    public func prepare(_ matrix: FloatMatrix, rows: Int) {
         precondition(matrix.columns == columns && rows <= capacity && rows <= matrix.rows)
         self.rows = rows
         source = matrix
+    }
+
+    /// Quantizes blocks `blocks` (of 32 columns) of rows `rows` of the matrix given to `prepare`.
+    public func quantize(rows range: Range<Int>, blocks blockRange: Range<Int>) {
+        guard let matrix = source else { preconditionFailure("quantize(rows:blocks:) before prepare") }
+        precondition(range.upperBound <= rows && blockRange.upperBound <= columns / 32)
         let blocks = columns / 32
-        for r in 0..<rows {
+        // Rows in a whole group of eight also go into the lane tiles of `EightRowProducts`.
+        let grouped = rows - rows % 8
+        for r in range {
             let x = matrix.row(r)
-            for b in 0..<blocks {
+            for b in blockRange {
                 Self.quantizeBlock(x + b * 32, quants + (r * columns + b * 32),
                                    scale: scales + (r * blocks + b), sum: sums + (r * blocks + b))
                 let tile = ((r / 4) * blocks + b) * 4 + r % 4
                 tileScales[tile] = scales[r * blocks + b]
                 tileSums[tile] = sums[r * blocks + b]
-            }
-        }
-        if let laneQuants, let laneScales, let laneSums, let laneCorrections {
-            let source = UnsafeRawPointer(quants)
-            for r in 0..<(rows - rows % 8) {
-                let group = r / 8, k = r % 8
-                for b in 0..<blocks {
-                    let block = group * blocks + b
+                if r < grouped, let laneQuants, let laneScales, let laneSums, let laneCorrections {
+                    let block = (r / 8) * blocks + b, k = r % 8
+                    let q = UnsafeRawPointer(quants + (r * columns + b * 32))
                     let tile = laneQuants + block * EightRowProducts.tileBytes
                     for j in 0..<8 {
-                        let word = source.loadUnaligned(fromByteOffset: r * columns + b * 32 + 4 * j, as: SIMD4<Int8>.self)
+                        let word = q.loadUnaligned(fromByteOffset: 4 * j, as: SIMD4<Int8>.self)
                         tile.storeBytes(of: word, toByteOffset: 32 * j + 4 * k, as: SIMD4<Int8>.self)
                         let total = Int32(word[0]) + Int32(word[1]) + Int32(word[2]) + Int32(word[3])
                         laneCorrections[block * 64 + 8 * j + k] = -128 * total

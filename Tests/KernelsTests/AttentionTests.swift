@@ -95,6 +95,35 @@ struct AttentionTests {
         }
     }
 
+    @Test("attention quantizes its output as quantizing it afterwards does", arguments: [32, 64, 72])
+    func attentionQuantized(width: Int) {
+        let heads = 6, kvHeads = 2, positions = 20
+        let cache = KVCache(layers: 1, slots: 9, capacity: positions, width: kvHeads * width)
+        let k = randomActivations(rows: positions, columns: kvHeads * width, seed: 10)
+        let v = randomActivations(rows: positions, columns: kvHeads * width, seed: 11)
+        for slot in 0..<9 {
+            for p in 0..<positions { cache.store(layer: 0, slot: slot, position: p, k: k, v: v, row: (p + slot) % positions) }
+        }
+        let slots = Array(0..<9), last = (0..<9).map { ($0 * 7) % positions }
+        let q = randomActivations(rows: 9, columns: heads * width, seed: 12)
+        for wide in Attention.wideAvailable ? [false, true] : [false] {
+            let copy = FloatMatrix(rows: 9, columns: heads * width)
+            for b in 0..<9 { copy.setRow(b, q.rowArray(b)) }
+            let out = FloatMatrix(rows: 9, columns: heads * width), fused = FloatMatrix(rows: 9, columns: heads * width)
+            let afterwards = QuantizedActivations(capacity: 9, columns: heads * width)
+            let together = QuantizedActivations(capacity: 9, columns: heads * width)
+            Attention.run(q: copy, cache: cache, layer: 0, slots: slots, positions: last, heads: heads, kvHeads: kvHeads,
+                          headWidth: width, into: out, pool: ThreadPool(threads: 2), wide: wide)
+            afterwards.quantize(out, rows: 9)
+            for b in 0..<9 { copy.setRow(b, q.rowArray(b)) }
+            Attention.run(q: copy, cache: cache, layer: 0, slots: slots, positions: last, heads: heads, kvHeads: kvHeads,
+                          headWidth: width, into: fused, quantized: together, pool: ThreadPool(threads: 3), wide: wide)
+            for b in 0..<9 { #expect(fused.rowArray(b).map(\.bitPattern) == out.rowArray(b).map(\.bitPattern)) }
+            #expect(MatMulTests.productBits(together, columns: heads * width)
+                    == MatMulTests.productBits(afterwards, columns: heads * width), "width \(width), wide \(wide)")
+        }
+    }
+
     @Test("copying a prefix gives another slot the same keys")
     func copyPrefix() {
         let cache = KVCache(layers: 2, slots: 3, capacity: 4, width: 8)
