@@ -121,18 +121,32 @@ public final class QuantizedActivations: @unchecked Sendable {
                 if r < grouped, let laneQuants, let laneScales, let laneSums, let laneCorrections {
                     let block = (r / 8) * blocks + b, k = r % 8
                     let q = UnsafeRawPointer(quants + (r * columns + b * 32))
-                    let tile = laneQuants + block * EightRowProducts.tileBytes
+                    let tile = laneQuants + block * EightRowProducts.tileBytes + 4 * k
+                    let corrections = UnsafeMutableRawPointer(laneCorrections + block * 64 + k)
+                    let totals = Self.laneSums(q)
                     for j in 0..<8 {
-                        let word = q.loadUnaligned(fromByteOffset: 4 * j, as: SIMD4<Int8>.self)
-                        tile.storeBytes(of: word, toByteOffset: 32 * j + 4 * k, as: SIMD4<Int8>.self)
-                        let total = Int32(word[0]) + Int32(word[1]) + Int32(word[2]) + Int32(word[3])
-                        laneCorrections[block * 64 + 8 * j + k] = -128 * total
+                        tile.storeBytes(of: q.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self),
+                                        toByteOffset: 32 * j, as: UInt32.self)
+                        corrections.storeBytes(of: -128 * totals[j], toByteOffset: 32 * j, as: Int32.self)
                     }
                     laneScales[block * 8 + k] = scales[r * blocks + b]
                     laneSums[block * 8 + k] = sums[r * blocks + b]
                 }
             }
         }
+    }
+
+    /// The sums of each four consecutive quants of a block (its eight lanes).
+    @inline(__always)
+    static func laneSums(_ q: UnsafeRawPointer) -> SIMD8<Int32> {
+        #if arch(x86_64)
+        let pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q.loadUnaligned(as: SIMD4<Int64>.self))
+        return unsafeBitCast(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)), to: SIMD8<Int32>.self)
+        #else
+        var totals = SIMD8<Int32>()
+        for j in 0..<32 { totals[j / 4] += Int32(q.load(fromByteOffset: j, as: Int8.self)) }
+        return totals
+        #endif
     }
 
     @inline(__always)
