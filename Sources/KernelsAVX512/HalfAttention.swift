@@ -268,14 +268,19 @@ public enum HalfAttention {
                             width: Int, scale: Float, into p0: UnsafeMutablePointer<Float>,
                             _ p1: UnsafeMutablePointer<Float>, _ p2: UnsafeMutablePointer<Float>) {
         @inline(__always)
-        func reduce(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> Float {
+        func fold(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> SIMD8<Float> {
             let folded = (s0 + s2) + (s1 + s3)
-            let h8 = folded.lowHalf + folded.highHalf
+            return folded.lowHalf + folded.highHalf
+        }
+        @inline(__always)
+        func reduce(_ h8: SIMD8<Float>) -> Float {
             let h4 = h8.lowHalf + h8.highHalf
             return Float(Double((h4[0] + h4[2]) + (h4[1] + h4[3]))) * scale
         }
         let r0 = UnsafeRawPointer(q0), r1 = UnsafeRawPointer(q1), r2 = UnsafeRawPointer(q2)
-        for t in 0..<count {
+        /// The eight-lane partial sums `h8` of one position for the three heads.
+        @inline(__always)
+        func partials(_ t: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
             let k = keys + 2 * t * stride
             var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
             var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
@@ -296,10 +301,61 @@ public enum HalfAttention {
                 e2 = e2.addingProduct(q(r2, 2), k2); e3 = e3.addingProduct(q(r2, 3), k3)
                 c += 64
             }
-            p0[t] = reduce(a0, a1, a2, a3)
-            p1[t] = reduce(b0, b1, b2, b3)
-            p2[t] = reduce(e0, e1, e2, e3)
+            return (fold(a0, a1, a2, a3), fold(b0, b1, b2, b3), fold(e0, e1, e2, e3))
         }
+        // Eight positions at a time, the last steps of the sums (`h4 = h8.low + h8.high`, then
+        // `(h4[0] + h4[2]) + (h4[1] + h4[3])`) run across the positions: the same additions, eight lanes at once
+        // instead of one lane after another.
+        var t = 0
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24) { buffer in
+            let h = buffer.baseAddress.unsafelyUnwrapped
+            let scales = SIMD8<Float>(repeating: scale)
+            while t + 8 <= count {
+                for i in 0..<8 {
+                    let (a, b, e) = partials(t + i)
+                    h[i] = a
+                    h[8 + i] = b
+                    h[16 + i] = e
+                }
+                UnsafeMutableRawPointer(p0 + t).storeBytes(of: transposedSums(h) * scales, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p1 + t).storeBytes(of: transposedSums(h + 8) * scales, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p2 + t).storeBytes(of: transposedSums(h + 16) * scales, as: SIMD8<Float>.self)
+                t += 8
+            }
+        }
+        while t < count {
+            let (a, b, e) = partials(t)
+            p0[t] = reduce(a)
+            p1[t] = reduce(b)
+            p2[t] = reduce(e)
+            t += 1
+        }
+    }
+
+    /// For eight vectors `h[i]`, lane `i` of the result is `(g[0] + g[2]) + (g[1] + g[3])` with
+    /// `g = h[i].lowHalf + h[i].highHalf`: the end of `hsum`'s order, for eight sums at once.
+    @inline(__always)
+    static func transposedSums(_ h: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
+        // g of positions i and i + 1 side by side: [g_i | g_{i+1}].
+        @inline(__always)
+        func halves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(lowHalf: a.lowHalf, highHalf: b.lowHalf) + SIMD8(lowHalf: a.highHalf, highHalf: b.highHalf)
+        }
+        let g01 = halves(h[0], h[1]), g23 = halves(h[2], h[3]), g45 = halves(h[4], h[5]), g67 = halves(h[6], h[7])
+        // [g0 g1 g2 g3 | g'0 g'1 g'2 g'3] of two such vectors → u = (g0 + g2, g1 + g3) of each of the four positions:
+        // unpacklo_pd takes 64-bit lanes 0 and 2 (g0 g1), unpackhi_pd lanes 1 and 3 (g2 g3), of each 128-bit half.
+        @inline(__always)
+        func pairs(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            let xd = unsafeBitCast(x, to: SIMD4<Double>.self), yd = unsafeBitCast(y, to: SIMD4<Double>.self)
+            return unsafeBitCast(_mm256_unpacklo_pd(xd, yd), to: SIMD8<Float>.self)
+                + unsafeBitCast(_mm256_unpackhi_pd(xd, yd), to: SIMD8<Float>.self)
+        }
+        // Lanes: u of positions [0 0 2 2 1 1 3 3] and [4 4 6 6 5 5 7 7] (first, then second value of u).
+        let u0 = pairs(g01, g23), u1 = pairs(g45, g67)
+        let both = SIMD16(lowHalf: u0, highHalf: u1)
+        // Sums in position order 0 2 1 3 4 6 5 7.
+        let sums = both.evenHalf + both.oddHalf
+        return SIMD8(sums[0], sums[2], sums[1], sums[3], sums[4], sums[6], sums[5], sums[7])
     }
 
     #endif

@@ -62,7 +62,7 @@ struct AttentionTests {
     }
 
     @Test("the AVX-512 f16 attention gives the AVX2 path's bits, for several slots, positions and groups",
-          .enabled(if: Attention.wideAvailable), arguments: [8, 24, 64, 72, 80, 136])
+          .enabled(if: Attention.wideAvailable), arguments: [8, 24, 64, 72, 80, 128, 136])
     func attentionHalfWide(width: Int) {
         // Groups of 3 (three heads at once), 4 (three, then one), 6 (three twice) and 1 (one by one).
         for (heads, kvHeads) in [(6, 2), (8, 2), (6, 1), (2, 2)] {
