@@ -116,25 +116,97 @@ public enum HalfAttention {
     }
 
     /// Replaces the scores `p` by the rescale factors and writes the weights `w`; returns `1 / S`.
+    ///
+    /// ggml's order, position by position: a score above the running maximum `M` gets rescale `e^(M − s)`,
+    /// becomes the maximum and weighs 1; any other weighs `e^(s − M)`; `S = S · rescale + weight`. The
+    /// maximum and the exponent of each position are found first, the exponentials then taken eight at a time
+    /// (`exp8`, glibc's `expf` bit for bit), and `S` summed last in the same order.
     @inline(__always)
     static func softmaxFactors(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
                                count: Int) -> Float {
-        var maximum = -Float.infinity, sum: Float = 0
+        var maximum = -Float.infinity
         for t in 0..<count {
             let s = p[t]
-            var rescale: Float = 1, weight: Float = 1
+            // p holds 0 where the score raises the maximum (the exponential is its rescale), 1 elsewhere.
             if s > maximum {
-                rescale = expf(maximum - s)
+                w[t] = maximum - s
+                p[t] = 0
                 maximum = s
             } else {
-                weight = expf(s - maximum)
+                w[t] = s - maximum
+                p[t] = 1
             }
-            p[t] = rescale
-            w[t] = weight
-            sum = weight.addingProduct(sum, rescale)
         }
+        let raw = UnsafeMutableRawPointer(w), flags = UnsafeMutableRawPointer(p)
+        let one = SIMD8<Float>(repeating: 1)
+        var t = 0
+        while t + 8 <= count {
+            let e = exp8(raw.loadUnaligned(fromByteOffset: 4 * t, as: SIMD8<Float>.self))
+            let raises = flags.loadUnaligned(fromByteOffset: 4 * t, as: SIMD8<Float>.self) .== 0
+            flags.storeBytes(of: one.replacing(with: e, where: raises), toByteOffset: 4 * t, as: SIMD8<Float>.self)
+            raw.storeBytes(of: e.replacing(with: one, where: raises), toByteOffset: 4 * t, as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < count {
+            let e = expf(w[t])
+            if p[t] == 0 { p[t] = e; w[t] = 1 } else { p[t] = 1; w[t] = e }
+            t += 1
+        }
+        var sum: Float = 0
+        for t in 0..<count { sum = w[t].addingProduct(sum, p[t]) }
         return 1 / sum
     }
+
+    /// glibc's `expf` for eight floats, bit for bit: the algorithm of sysdeps/ieee754/flt-32/e_expf.c (Arm's
+    /// optimized-routines, glibc 2.27 and later) as glibc builds it for processors with FMA, which is the variant
+    /// it selects on every processor that runs this module. In double precision, `x · 32/ln 2 = k + r` (rounded
+    /// by adding 1.5·2⁵²), `2^(k/32)` is a table entry with `k / 32` added to its exponent, `2^(r/32)` is
+    /// `1 + C2·r + (C1 + C0·r)·r²`, and inputs beyond the range take glibc's under- and overflow results.
+    /// Constants and table are `__exp2f_data` (e_exp2f_data.c); a test compares every input ≤ 0 with `expf`.
+    @inline(__always)
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let xd = _mm512_cvtps_pd(x)
+        let z = SIMD8<Double>(repeating: 0x1.8p52).addingProduct(SIMD8(repeating: 0x1.71547652b82fep+5), xd)
+        let ki = unsafeBitCast(z, to: SIMD8<UInt64>.self)
+        let kd = z - SIMD8(repeating: 0x1.8p52)
+        let r = (-kd).addingProduct(SIMD8(repeating: 0x1.71547652b82fep+5), xd)
+        let index = unsafeBitCast(ki & 31, to: SIMD8<Int64>.self)
+        let low = _mm512_permutex2var_pd(exp2Table.0, index, exp2Table.1)
+        let high = _mm512_permutex2var_pd(exp2Table.2, index, exp2Table.3)
+        let entry = _mm512_mask_blend_pd(_mm512_test_epi64_mask(index, SIMD8(repeating: 16)), low, high)
+        let scale = unsafeBitCast(unsafeBitCast(entry, to: SIMD8<UInt64>.self) &+ (ki &<< 47), to: SIMD8<Double>.self)
+        let z2 = SIMD8<Double>(repeating: 0x1.ebfce50fac4f3p-13).addingProduct(r, SIMD8(repeating: 0x1.c6af84b912394p-20))
+        let y0 = SIMD8<Double>(repeating: 1).addingProduct(r, SIMD8(repeating: 0x1.62e42ff0c52d6p-6))
+        let y = y0.addingProduct(z2, r * r) * scale
+        var result = _mm512_cvtpd_ps(y)
+        // glibc: below −0x1.9fe368p6 (and −∞) 0; down to −0x1.9d1d9ep6 its "may underflow" result 0x1.4p-75²,
+        // which rounds to the smallest subnormal; above 0x1.62e42ep6 ∞; NaN stays NaN.
+        result.replace(with: SIMD8(repeating: 0x1p-149), where: x .< -0x1.9d1d9ep6)
+        result.replace(with: SIMD8(), where: x .< -0x1.9fe368p6)
+        result.replace(with: SIMD8(repeating: .infinity), where: x .> 0x1.62e42ep6)
+        result.replace(with: x + x, where: x .!= x)
+        return result
+    }
+
+    /// `__exp2f_data.tab`: `2^(i/32)` with the exponent bits of `i / 32` taken out, entries 0…7, 8…15, 16…23, 24…31.
+    static let exp2Table: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) = {
+        let bits: [UInt64] = [
+            0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
+            0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
+            0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+            0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
+            0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+            0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+            0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
+            0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
+        ]
+        func part(_ i: Int) -> SIMD8<Double> {
+            var v = SIMD8<Double>()
+            for j in 0..<8 { v[j] = Double(bitPattern: bits[8 * i + j]) }
+            return v
+        }
+        return (part(0), part(1), part(2), part(3))
+    }()
 
     /// The f16 running sum of outputs `from ..< width`, 64 at a time in four registers, then 16, then 8.
     @inline(__always)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kernels
+import KernelsAVX512
 import Testing
 
 @Suite("Attention, RoPE and vector operations")
@@ -122,6 +123,39 @@ struct AttentionTests {
             #expect(MatMulTests.productBits(together, columns: heads * width)
                     == MatMulTests.productBits(afterwards, columns: heads * width), "width \(width), wide \(wide)")
         }
+    }
+
+    /// Every input the online softmax gives (scores minus a larger maximum, −∞ first) is ≤ 0: one in every 7
+    /// bit patterns of them (all of them were compared once), the edges of glibc's ranges, and a few positive
+    /// values and NaN.
+    @Test("the eight-lane exponential is glibc's expf bit for bit", .enabled(if: Attention.wideAvailable))
+    func glibcExponential() {
+        var mismatches = 0
+        func check(_ x: SIMD8<Float>) {
+            let e = HalfAttention.exp8(x)
+            for i in 0..<8 where e[i].bitPattern != expf(x[i]).bitPattern && !(e[i].isNaN && x[i].isNaN) {
+                mismatches += 1
+            }
+        }
+        var lanes = SIMD8<Float>()
+        var bits: UInt32 = 0x8000_0000
+        var filled = 0
+        while bits <= 0xff80_0000 {
+            lanes[filled] = Float(bitPattern: bits)
+            filled += 1
+            if filled == 8 { check(lanes); filled = 0 }
+            bits += 7
+        }
+        let underflow: Float = -0x1.9fe368p6, mayUnderflow: Float = -0x1.9d1d9ep6, overflow: Float = 0x1.62e42ep6
+        let edges: [Float] = [underflow, underflow.nextUp, underflow.nextDown, mayUnderflow, mayUnderflow.nextUp,
+                              mayUnderflow.nextDown, -.infinity, -0.0, 0, -87.33, -88.8, 1, 20, overflow,
+                              overflow.nextUp, .infinity, .nan, -Float.leastNonzeroMagnitude]
+        for start in stride(from: 0, to: edges.count, by: 8) {
+            var v = SIMD8<Float>(repeating: -1)
+            for i in start..<min(start + 8, edges.count) { v[i - start] = edges[i] }
+            check(v)
+        }
+        #expect(mismatches == 0)
     }
 
     @Test("copying a prefix gives another slot the same keys")
