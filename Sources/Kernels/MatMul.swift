@@ -34,7 +34,7 @@ public enum MatMul {
         precondition(w.columns == x.columns, "weight width \(w.columns) ≠ activation width \(x.columns)")
         precondition(y.columns == w.rows && y.rows >= x.rows, "output is \(y.rows)×\(y.columns)")
         let batch = x.rows
-        let grain = pool.grain(for: w.rows, chunksPerThread: 8, multiple: 4)
+        let grain = pool.grain(for: w.rows, chunksPerThread: chunksPerThread(batch: batch), multiple: 4)
         pool.parallelFor(w.rows, grain: grain) { range in
             multiplyRows(w, x, y, rows: range, batch: batch, precision: precision)
         }
@@ -53,7 +53,7 @@ public enum MatMul {
         let batch = x.rows
         let a = first.0.rows, b = second.0.rows, c = third?.0.rows ?? 0
         let total = a + b + c
-        let grain = pool.grain(for: total, chunksPerThread: 8, multiple: 4)
+        let grain = pool.grain(for: total, chunksPerThread: chunksPerThread(batch: batch), multiple: 4)
         pool.parallelFor(total, grain: grain) { range in
             if range.lowerBound < a {
                 multiplyRows(first.0, x, first.1, rows: range.lowerBound..<min(range.upperBound, a), batch: batch,
@@ -84,7 +84,7 @@ public enum MatMul {
         let batch = x.rows
         hidden.prepare(gate.1, rows: batch)
         let blocks = width / 32
-        pool.parallelFor(blocks, grain: pool.grain(for: blocks, chunksPerThread: 8)) { range in
+        pool.parallelFor(blocks, grain: pool.grain(for: blocks, chunksPerThread: chunksPerThread(batch: batch))) { range in
             let rows = (range.lowerBound * 32)..<(range.upperBound * 32)
             multiplyRows(gate.0, x, gate.1, rows: rows, batch: batch, precision: precision)
             multiplyRows(up.0, x, up.1, rows: rows, batch: batch, precision: precision)
@@ -92,6 +92,12 @@ public enum MatMul {
             hidden.quantize(rows: 0..<batch, blocks: range)
         }
     }
+
+    /// How finely a product's rows are split. With fewer than four activation rows a product streams its weights
+    /// from memory: two long chunks per thread keep each one a single sequential stream and the threads rarely
+    /// touch the shared chunk counter (n = 1 decode, 2 threads: 107 vs 98 tokens/s median, 125 vs 110 on a quiet
+    /// machine). Larger batches compute more than they read, and eight chunks per thread balance the threads.
+    static func chunksPerThread(batch: Int) -> Int { batch < 4 ? 2 : 8 }
 
     /// The same product for one range of rows, on the calling thread.
     static func multiplyRows(_ w: WeightMatrix, _ x: QuantizedActivations, _ y: FloatMatrix,
