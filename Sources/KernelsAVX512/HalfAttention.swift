@@ -124,6 +124,16 @@ public enum HalfAttention {
     @inline(__always)
     static func softmaxFactors(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
                                count: Int) -> Float {
+        softmaxExponentials(scores: p, weights: w, count: count)
+        var sum: Float = 0
+        for t in 0..<count { sum = w[t].addingProduct(sum, p[t]) }
+        return 1 / sum
+    }
+
+    /// The rescale factors (into `p`) and weights (into `w`) of `softmaxFactors`, without the sum.
+    @inline(__always)
+    static func softmaxExponentials(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                                    count: Int) {
         var maximum = -Float.infinity
         for t in 0..<count {
             let s = p[t]
@@ -152,9 +162,24 @@ public enum HalfAttention {
             if p[t] == 0 { p[t] = e; w[t] = 1 } else { p[t] = 1; w[t] = e }
             t += 1
         }
-        var sum: Float = 0
-        for t in 0..<count { sum = w[t].addingProduct(sum, p[t]) }
-        return 1 / sum
+    }
+
+    /// `softmaxFactors` for three heads, their sums `S` accumulated side by side: each sum is a chain of fused
+    /// multiply-adds, one per position, and three independent chains run in the time of one.
+    @inline(__always)
+    static func threeSoftmaxFactors(_ p0: UnsafeMutablePointer<Float>, _ p1: UnsafeMutablePointer<Float>,
+                                    _ p2: UnsafeMutablePointer<Float>, count: Int) -> (Float, Float, Float) {
+        softmaxExponentials(scores: p0, weights: p0 + count, count: count)
+        softmaxExponentials(scores: p1, weights: p1 + count, count: count)
+        softmaxExponentials(scores: p2, weights: p2 + count, count: count)
+        let w0 = p0 + count, w1 = p1 + count, w2 = p2 + count
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0
+        for t in 0..<count {
+            s0 = w0[t].addingProduct(s0, p0[t])
+            s1 = w1[t].addingProduct(s1, p1[t])
+            s2 = w2[t].addingProduct(s2, p2[t])
+        }
+        return (1 / s0, 1 / s1, 1 / s2)
     }
 
     /// glibc's `expf` for eight floats, bit for bit: the algorithm of sysdeps/ieee754/flt-32/e_expf.c (Arm's
@@ -279,9 +304,7 @@ public enum HalfAttention {
             scores(query: q1, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p1)
             scores(query: q2, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p2)
         }
-        let i0 = softmaxFactors(scores: p0, weights: p0 + count, count: count)
-        let i1 = softmaxFactors(scores: p1, weights: p1 + count, count: count)
-        let i2 = softmaxFactors(scores: p2, weights: p2 + count, count: count)
+        let (i0, i1, i2) = threeSoftmaxFactors(p0, p1, p2, count: count)
         let w0 = p0 + count, w1 = p1 + count, w2 = p2 + count
         let t0 = target, t1 = target + queryStride, t2 = target + 2 * queryStride
         var c = 0
