@@ -91,7 +91,10 @@ public final class LocalEngine: Sendable {
         var active = Array(0..<n)
         var rowOf = [Int](repeating: 0, count: n)  // candidate → logits row (0 for all, after the prompt)
         var step = 0
-        var scratch = [Float](repeating: 0, count: c.vocabularySize)
+        // One logits copy per candidate, so that candidates sample on all threads at once.
+        let vocabulary = c.vocabularySize
+        var scratch = [Float](repeating: 0, count: n * vocabulary)
+        var sampled = [Int32](repeating: 0, count: n)
         var tokens: [Int32] = [], slots: [Int] = [], positions: [Int] = []
         // Candidates still going after this step; swapped with `active` so neither list reallocates.
         var next: [Int] = []
@@ -103,18 +106,38 @@ public final class LocalEngine: Sendable {
         while !active.isEmpty {
             try Task.checkCancellation()
             next.removeAll(keepingCapacity: true)
+            if step < maxTokens {
+                // Each candidate's sampler and stream of random numbers is its own, so the tokens do not depend
+                // on which thread draws them. A copy: at the first step every candidate samples from row 0.
+                let logits = transformer.logits
+                active.withUnsafeBufferPointer { active in
+                    samplers.withUnsafeMutableBufferPointer { samplers in
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            sampled.withUnsafeMutableBufferPointer { sampled in
+                                rowOf.withUnsafeBufferPointer { rowOf in
+                                    pool.parallelFor(active.count) { range in
+                                        for index in range {
+                                            let candidate = active[index]
+                                            let buffer = UnsafeMutableBufferPointer(
+                                                rebasing: scratch[(candidate * vocabulary)..<((candidate + 1) * vocabulary)])
+                                            buffer.baseAddress!.update(from: logits.row(rowOf[candidate]), count: vocabulary)
+                                            sampled[candidate] = samplers[candidate].sample(buffer,
+                                                                                            history: histories[candidate])
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             for candidate in active {
                 if step >= maxTokens {
                     finished[candidate] = .length
                     latencies[candidate] = seconds(since: start)
                     continue
                 }
-                // A copy: at the first step every candidate samples from the same row.
-                let row = transformer.logits.row(rowOf[candidate])
-                let token = scratch.withUnsafeMutableBufferPointer { logits in
-                    logits.baseAddress!.update(from: row, count: c.vocabularySize)
-                    return samplers[candidate].sample(logits, history: histories[candidate])
-                }
+                let token = sampled[candidate]
                 decoded += 1
                 if stopAtEnd && model.tokenizer.endOfGenerationIDs.contains(token) {
                     finished[candidate] = .stop

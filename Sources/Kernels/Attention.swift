@@ -70,31 +70,41 @@ public enum Attention {
     /// `softmax(q·Kᵀ/√d) · V` over positions `0...positions[b]` of that slot into `out[b]`, head by head;
     /// query head `h` reads KV head `h / (heads / kvHeads)`. The cache must already hold those positions.
     /// With an f16 cache, the query rows of `q` are rounded to f16 in place.
+    ///
+    /// With `quantized`, the output rows are also quantized into it (as `quantized.quantize(out, rows:)` would),
+    /// each head's blocks by the thread that computed them when heads span whole blocks of 32.
     public static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
-                           heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+                           heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
+                           quantized: QuantizedActivations? = nil, pool: ThreadPool) {
         run(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads, kvHeads: kvHeads,
-            headWidth: headWidth, into: out, pool: pool, wide: wideAvailable)
+            headWidth: headWidth, into: out, quantized: quantized, pool: pool, wide: wideAvailable)
     }
 
     /// Whether the processor runs `HalfAttention`'s AVX-512 code.
-    static let wideAvailable = PairedProducts.isSupported
+    static let wideAvailable = EightRowProducts.isSupported
 
     /// `run`, with `wide` choosing the f16 path's AVX-512 kernel (`HalfAttention`, only where the processor has
     /// it) or the AVX2 one; both give the same bits.
     static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
-                    heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool, wide: Bool) {
+                    heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
+                    quantized: QuantizedActivations? = nil, pool: ThreadPool, wide: Bool) {
         let batch = slots.count
         precondition(positions.count == batch && heads % kvHeads == 0 && kvHeads * headWidth == cache.width)
         precondition(q.columns == heads * headWidth && out.columns == q.columns && headWidth % 8 == 0)
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
+        // Heads of whole blocks are quantized by their task; otherwise all rows at the end.
+        let perTask = quantized != nil && headWidth % 32 == 0
+        quantized?.prepare(out, rows: batch)
+        defer { if let quantized, !perTask { quantized.quantize(rows: 0..<batch, blocks: 0..<(out.columns / 32)) } }
         #if arch(x86_64)
         if wide && cache.element == .f16 {
             runWide(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads,
-                    kvHeads: kvHeads, headWidth: headWidth, into: out, pool: pool)
+                    kvHeads: kvHeads, headWidth: headWidth, into: out, quantized: perTask ? quantized : nil, pool: pool)
             return
         }
         #endif
+        let taskQuantized = perTask ? quantized : nil
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
                 pool.parallelFor(batch * heads) { range in
@@ -122,6 +132,8 @@ public enum Attention {
                                 weightedSum(FloatElement.self, weights: p, values: cache.values + 4 * base,
                                             stride: cache.width, count: count, width: headWidth, into: target)
                             }
+                            taskQuantized?.quantize(rows: b..<(b + 1),
+                                                    blocks: (h * headWidth / 32)..<((h + 1) * headWidth / 32))
                         }
                     }
                 }
@@ -133,7 +145,8 @@ public enum Attention {
     /// The f16 path on AVX-512: one task per batch row and key-value head, whose query heads go through
     /// `HalfAttention` three at a time (sharing each key and value load), any rest one by one.
     static func runWide(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
-                        heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix, pool: ThreadPool) {
+                        heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
+                        quantized: QuantizedActivations?, pool: ThreadPool) {
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
         slots.withUnsafeBufferPointer { slotList in
@@ -165,6 +178,8 @@ public enum Attention {
                                     h += 1
                                 }
                             }
+                            quantized?.quantize(rows: b..<(b + 1),
+                                                blocks: (g * group * headWidth / 32)..<((g + 1) * group * headWidth / 32))
                         }
                     }
                 }

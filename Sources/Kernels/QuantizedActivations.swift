@@ -10,7 +10,8 @@ import KernelsAVX512
 ///
 /// Stored as separate planes (all quants, then all scales, then all sums) so SIMD loads are aligned.
 public final class QuantizedActivations: @unchecked Sendable {
-    // Sendable: filled by one thread before a product, then only read.
+    // Sendable: filled before a product (by one thread, or by several in disjoint parts between `prepare` and
+    // the product), then only read.
 
     public let capacity: Int
     public let columns: Int
@@ -22,10 +23,13 @@ public final class QuantizedActivations: @unchecked Sendable {
     /// kernel reads one vector per block instead of four scattered floats.
     let tileScales: UnsafeMutablePointer<Float>
     let tileSums: UnsafeMutablePointer<Float>
-    /// With AVX-512 VNNI (`PairedProducts`): quants of rows `2p, 2p + 1` interleaved by block (64 bytes a
-    /// block), and per pair and block sixteen scales (the first row's eight times, then the second's).
-    let pairQuants: UnsafeMutablePointer<Int8>?
-    let pairScales: UnsafeMutablePointer<Float>?
+    /// With AVX-512 VNNI (`EightRowProducts`), per group of eight rows and block: the quants lane by lane
+    /// (`[j][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight sums, and each
+    /// lane's `−128 · Σq` as `Int32` (laid out as the quants).
+    let laneQuants: UnsafeMutableRawPointer?
+    let laneScales: UnsafeMutablePointer<Float>?
+    let laneSums: UnsafeMutablePointer<Float>?
+    let laneCorrections: UnsafeMutablePointer<Int32>?
     /// The float rows the quants were made from (for F32/F16 weights, which take floats).
     private(set) var source: FloatMatrix?
 
@@ -46,17 +50,29 @@ public final class QuantizedActivations: @unchecked Sendable {
         tileScales.initialize(repeating: 0, count: tiles)
         tileSums = .allocate(capacity: tiles)
         tileSums.initialize(repeating: 0, count: tiles)
-        if PairedProducts.isSupported && capacity >= 2 {
-            let pairs = capacity / 2, blocks = columns / 32
-            pairQuants = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
-                .bindMemory(to: Int8.self, capacity: pairs * blocks * 64)
-            pairQuants?.initialize(repeating: 0, count: pairs * blocks * 64)
-            pairScales = UnsafeMutableRawPointer.allocate(byteCount: pairs * blocks * 64, alignment: 64)
-                .bindMemory(to: Float.self, capacity: pairs * blocks * 16)
-            pairScales?.initialize(repeating: 0, count: pairs * blocks * 16)
+        if EightRowProducts.isSupported && capacity >= 8 {
+            let groupBlocks = (capacity / 8) * (columns / 32)
+            let tileBytes = groupBlocks * EightRowProducts.tileBytes
+            let quants = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 64)
+            quants.initializeMemory(as: UInt8.self, repeating: 0, count: tileBytes)
+            laneQuants = quants
+            let corrections = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 64)
+                .bindMemory(to: Int32.self, capacity: tileBytes / 4)
+            corrections.initialize(repeating: 0, count: tileBytes / 4)
+            laneCorrections = corrections
+            let scales = UnsafeMutableRawPointer.allocate(byteCount: groupBlocks * 32, alignment: 64)
+                .bindMemory(to: Float.self, capacity: groupBlocks * 8)
+            scales.initialize(repeating: 0, count: groupBlocks * 8)
+            laneScales = scales
+            let sums = UnsafeMutableRawPointer.allocate(byteCount: groupBlocks * 32, alignment: 64)
+                .bindMemory(to: Float.self, capacity: groupBlocks * 8)
+            sums.initialize(repeating: 0, count: groupBlocks * 8)
+            laneSums = sums
         } else {
-            pairQuants = nil
-            pairScales = nil
+            laneQuants = nil
+            laneScales = nil
+            laneSums = nil
+            laneCorrections = nil
         }
     }
 
@@ -66,36 +82,71 @@ public final class QuantizedActivations: @unchecked Sendable {
         sums.deallocate()
         tileScales.deallocate()
         tileSums.deallocate()
-        pairQuants.map { UnsafeMutableRawPointer($0).deallocate() }
-        pairScales.map { UnsafeMutableRawPointer($0).deallocate() }
+        laneQuants?.deallocate()
+        laneScales?.deallocate()
+        laneSums?.deallocate()
+        laneCorrections?.deallocate()
     }
 
     /// Quantizes rows `0..<rows` of `matrix`.
     public func quantize(_ matrix: FloatMatrix, rows: Int) {
+        prepare(matrix, rows: rows)
+        quantize(rows: 0..<rows, blocks: 0..<(columns / 32))
+    }
+
+    /// Takes rows `0..<rows` of `matrix` as the next input without quantizing them: `quantize(rows:blocks:)`
+    /// then fills the quants, from any threads as long as their parts are disjoint (a kernel that writes
+    /// `matrix` in parts can quantize each part as soon as it is done, without another meeting of the threads).
+    public func prepare(_ matrix: FloatMatrix, rows: Int) {
         precondition(matrix.columns == columns && rows <= capacity && rows <= matrix.rows)
         self.rows = rows
         source = matrix
+    }
+
+    /// Quantizes blocks `blocks` (of 32 columns) of rows `rows` of the matrix given to `prepare`.
+    public func quantize(rows range: Range<Int>, blocks blockRange: Range<Int>) {
+        guard let matrix = source else { preconditionFailure("quantize(rows:blocks:) before prepare") }
+        precondition(range.upperBound <= rows && blockRange.upperBound <= columns / 32)
         let blocks = columns / 32
-        for r in 0..<rows {
+        // Rows in a whole group of eight also go into the lane tiles of `EightRowProducts`.
+        let grouped = rows - rows % 8
+        for r in range {
             let x = matrix.row(r)
-            for b in 0..<blocks {
+            for b in blockRange {
                 Self.quantizeBlock(x + b * 32, quants + (r * columns + b * 32),
                                    scale: scales + (r * blocks + b), sum: sums + (r * blocks + b))
                 let tile = ((r / 4) * blocks + b) * 4 + r % 4
                 tileScales[tile] = scales[r * blocks + b]
                 tileSums[tile] = sums[r * blocks + b]
-            }
-        }
-        if let pairQuants, let pairScales {
-            for r in 0..<(rows - rows % 2) {
-                let pair = r / 2, second = r % 2
-                for b in 0..<blocks {
-                    let block = pair * blocks + b
-                    (pairQuants + (block * 64 + second * 32)).update(from: quants + (r * columns + b * 32), count: 32)
-                    (pairScales + (block * 16 + second * 8)).update(repeating: scales[r * blocks + b], count: 8)
+                if r < grouped, let laneQuants, let laneScales, let laneSums, let laneCorrections {
+                    let block = (r / 8) * blocks + b, k = r % 8
+                    let q = UnsafeRawPointer(quants + (r * columns + b * 32))
+                    let tile = laneQuants + block * EightRowProducts.tileBytes + 4 * k
+                    let corrections = UnsafeMutableRawPointer(laneCorrections + block * 64 + k)
+                    let totals = Self.laneSums(q)
+                    for j in 0..<8 {
+                        tile.storeBytes(of: q.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self),
+                                        toByteOffset: 32 * j, as: UInt32.self)
+                        corrections.storeBytes(of: -128 * totals[j], toByteOffset: 32 * j, as: Int32.self)
+                    }
+                    laneScales[block * 8 + k] = scales[r * blocks + b]
+                    laneSums[block * 8 + k] = sums[r * blocks + b]
                 }
             }
         }
+    }
+
+    /// The sums of each four consecutive quants of a block (its eight lanes).
+    @inline(__always)
+    static func laneSums(_ q: UnsafeRawPointer) -> SIMD8<Int32> {
+        #if arch(x86_64)
+        let pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q.loadUnaligned(as: SIMD4<Int64>.self))
+        return unsafeBitCast(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)), to: SIMD8<Int32>.self)
+        #else
+        var totals = SIMD8<Int32>()
+        for j in 0..<32 { totals[j / 4] += Int32(q.load(fromByteOffset: j, as: Int8.self)) }
+        return totals
+        #endif
     }
 
     @inline(__always)

@@ -6,10 +6,16 @@ public enum VectorOps {
     /// multiply by the weight): the squares summed one by one in double, `scale = 1 / sqrt(mean + eps)` in
     /// float, `out = (x · scale) · weight`, for rows `0..<rows`.
     public static func rmsNorm(_ x: FloatMatrix, weight: [Float], epsilon: Float, rows: Int, into out: FloatMatrix) {
+        rmsNorm(x, weight: weight, epsilon: epsilon, rows: 0..<rows, into: out)
+    }
+
+    /// `rmsNorm` of rows `rows` only.
+    public static func rmsNorm(_ x: FloatMatrix, weight: [Float], epsilon: Float, rows: Range<Int>,
+                               into out: FloatMatrix) {
         precondition(weight.count == x.columns && out.columns == x.columns)
         let n = x.columns
         weight.withUnsafeBufferPointer { w in
-            for r in 0..<rows {
+            for r in rows {
                 let row = x.row(r), target = out.row(r)
                 var sum = 0.0
                 for c in 0..<n { sum += Double(row[c] * row[c]) }
@@ -22,18 +28,34 @@ public enum VectorOps {
 
     /// `a += b` for rows `0..<rows`.
     public static func add(_ a: FloatMatrix, _ b: FloatMatrix, rows: Int) {
+        add(a, b, rows: 0..<rows)
+    }
+
+    /// `a += b` for rows `rows`.
+    public static func add(_ a: FloatMatrix, _ b: FloatMatrix, rows: Range<Int>) {
         precondition(a.columns == b.columns)
-        let total = rows * a.columns
         let x = a.pointer, y = b.pointer
-        for i in 0..<total { x[i] += y[i] }
+        for i in (rows.lowerBound * a.columns)..<(rows.upperBound * a.columns) { x[i] += y[i] }
     }
 
     /// SwiGLU (Shazeer 2020): `gate = silu(gate) · up`, for rows `0..<rows`, with `silu(x) = x / (1 + e^−x)`
     /// (ggml's `ggml_vec_swiglu_f32`, also with a vectorized exponential).
     public static func swiGLU(gate: FloatMatrix, up: FloatMatrix, rows: Int) {
         precondition(gate.columns == up.columns)
-        let total = rows * gate.columns
-        let g = gate.pointer, u = up.pointer
+        swiGLU(gate.pointer, up.pointer, count: rows * gate.columns)
+    }
+
+    /// `swiGLU` of columns `columns` (a multiple of 8 wide) of rows `0..<rows`; each value comes out as from
+    /// the whole-matrix call.
+    public static func swiGLU(gate: FloatMatrix, up: FloatMatrix, rows: Int, columns: Range<Int>) {
+        precondition(gate.columns == up.columns && columns.count % 8 == 0 && columns.upperBound <= gate.columns)
+        for r in 0..<rows {
+            swiGLU(gate.row(r) + columns.lowerBound, up.row(r) + columns.lowerBound, count: columns.count)
+        }
+    }
+
+    @inline(__always)
+    static func swiGLU(_ g: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, count total: Int) {
         var i = 0
         while i + 8 <= total {
             let v = load8(g, i)

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Every step is either lane by lane (f16 rounding, fused multiply-adds of the running sum) or, for the scores, a
 /// reduction whose order is already ggml's sixteen-lane AVX-512 order, so the results are bit for bit those of the
-/// AVX2 path. `Kernels` calls this only when `PairedProducts.isSupported`.
+/// AVX2 path. `Kernels` calls this only when `EightRowProducts.isSupported`.
 public enum HalfAttention {
     #if arch(x86_64)
     /// Rounds the query to f16 in place, scores it against `count` keys, and writes the softmax-weighted sum of
@@ -116,25 +116,122 @@ public enum HalfAttention {
     }
 
     /// Replaces the scores `p` by the rescale factors and writes the weights `w`; returns `1 / S`.
+    ///
+    /// ggml's order, position by position: a score above the running maximum `M` gets rescale `e^(M − s)`,
+    /// becomes the maximum and weighs 1; any other weighs `e^(s − M)`; `S = S · rescale + weight`. The
+    /// maximum and the exponent of each position are found first, the exponentials then taken eight at a time
+    /// (`exp8`, glibc's `expf` bit for bit), and `S` summed last in the same order.
     @inline(__always)
     static func softmaxFactors(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
                                count: Int) -> Float {
-        var maximum = -Float.infinity, sum: Float = 0
-        for t in 0..<count {
-            let s = p[t]
-            var rescale: Float = 1, weight: Float = 1
-            if s > maximum {
-                rescale = expf(maximum - s)
-                maximum = s
-            } else {
-                weight = expf(s - maximum)
-            }
-            p[t] = rescale
-            w[t] = weight
-            sum = weight.addingProduct(sum, rescale)
-        }
+        softmaxExponentials(scores: p, weights: w, count: count)
+        var sum: Float = 0
+        for t in 0..<count { sum = w[t].addingProduct(sum, p[t]) }
         return 1 / sum
     }
+
+    /// The rescale factors (into `p`) and weights (into `w`) of `softmaxFactors`, without the sum.
+    @inline(__always)
+    static func softmaxExponentials(scores p: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
+                                    count: Int) {
+        var maximum = -Float.infinity
+        for t in 0..<count {
+            let s = p[t]
+            // p holds 0 where the score raises the maximum (the exponential is its rescale), 1 elsewhere.
+            if s > maximum {
+                w[t] = maximum - s
+                p[t] = 0
+                maximum = s
+            } else {
+                w[t] = s - maximum
+                p[t] = 1
+            }
+        }
+        let raw = UnsafeMutableRawPointer(w), flags = UnsafeMutableRawPointer(p)
+        let one = SIMD8<Float>(repeating: 1)
+        var t = 0
+        while t + 8 <= count {
+            let e = exp8(raw.loadUnaligned(fromByteOffset: 4 * t, as: SIMD8<Float>.self))
+            let raises = flags.loadUnaligned(fromByteOffset: 4 * t, as: SIMD8<Float>.self) .== 0
+            flags.storeBytes(of: one.replacing(with: e, where: raises), toByteOffset: 4 * t, as: SIMD8<Float>.self)
+            raw.storeBytes(of: e.replacing(with: one, where: raises), toByteOffset: 4 * t, as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < count {
+            let e = expf(w[t])
+            if p[t] == 0 { p[t] = e; w[t] = 1 } else { p[t] = 1; w[t] = e }
+            t += 1
+        }
+    }
+
+    /// `softmaxFactors` for three heads, their sums `S` accumulated side by side: each sum is a chain of fused
+    /// multiply-adds, one per position, and three independent chains run in the time of one.
+    @inline(__always)
+    static func threeSoftmaxFactors(_ p0: UnsafeMutablePointer<Float>, _ p1: UnsafeMutablePointer<Float>,
+                                    _ p2: UnsafeMutablePointer<Float>, count: Int) -> (Float, Float, Float) {
+        softmaxExponentials(scores: p0, weights: p0 + count, count: count)
+        softmaxExponentials(scores: p1, weights: p1 + count, count: count)
+        softmaxExponentials(scores: p2, weights: p2 + count, count: count)
+        let w0 = p0 + count, w1 = p1 + count, w2 = p2 + count
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0
+        for t in 0..<count {
+            s0 = w0[t].addingProduct(s0, p0[t])
+            s1 = w1[t].addingProduct(s1, p1[t])
+            s2 = w2[t].addingProduct(s2, p2[t])
+        }
+        return (1 / s0, 1 / s1, 1 / s2)
+    }
+
+    /// glibc's `expf` for eight floats, bit for bit: the algorithm of sysdeps/ieee754/flt-32/e_expf.c (Arm's
+    /// optimized-routines, glibc 2.27 and later) as glibc builds it for processors with FMA, which is the variant
+    /// it selects on every processor that runs this module. In double precision, `x · 32/ln 2 = k + r` (rounded
+    /// by adding 1.5·2⁵²), `2^(k/32)` is a table entry with `k / 32` added to its exponent, `2^(r/32)` is
+    /// `1 + C2·r + (C1 + C0·r)·r²`, and inputs beyond the range take glibc's under- and overflow results.
+    /// Constants and table are `__exp2f_data` (e_exp2f_data.c); a test compares every input ≤ 0 with `expf`.
+    @inline(__always)
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let xd = _mm512_cvtps_pd(x)
+        let z = SIMD8<Double>(repeating: 0x1.8p52).addingProduct(SIMD8(repeating: 0x1.71547652b82fep+5), xd)
+        let ki = unsafeBitCast(z, to: SIMD8<UInt64>.self)
+        let kd = z - SIMD8(repeating: 0x1.8p52)
+        let r = (-kd).addingProduct(SIMD8(repeating: 0x1.71547652b82fep+5), xd)
+        let index = unsafeBitCast(ki & 31, to: SIMD8<Int64>.self)
+        let low = _mm512_permutex2var_pd(exp2Table.0, index, exp2Table.1)
+        let high = _mm512_permutex2var_pd(exp2Table.2, index, exp2Table.3)
+        let entry = _mm512_mask_blend_pd(_mm512_test_epi64_mask(index, SIMD8(repeating: 16)), low, high)
+        let scale = unsafeBitCast(unsafeBitCast(entry, to: SIMD8<UInt64>.self) &+ (ki &<< 47), to: SIMD8<Double>.self)
+        let z2 = SIMD8<Double>(repeating: 0x1.ebfce50fac4f3p-13).addingProduct(r, SIMD8(repeating: 0x1.c6af84b912394p-20))
+        let y0 = SIMD8<Double>(repeating: 1).addingProduct(r, SIMD8(repeating: 0x1.62e42ff0c52d6p-6))
+        let y = y0.addingProduct(z2, r * r) * scale
+        var result = _mm512_cvtpd_ps(y)
+        // glibc: below −0x1.9fe368p6 (and −∞) 0; down to −0x1.9d1d9ep6 its "may underflow" result 0x1.4p-75²,
+        // which rounds to the smallest subnormal; above 0x1.62e42ep6 ∞; NaN stays NaN.
+        result.replace(with: SIMD8(repeating: 0x1p-149), where: x .< -0x1.9d1d9ep6)
+        result.replace(with: SIMD8(), where: x .< -0x1.9fe368p6)
+        result.replace(with: SIMD8(repeating: .infinity), where: x .> 0x1.62e42ep6)
+        result.replace(with: x + x, where: x .!= x)
+        return result
+    }
+
+    /// `__exp2f_data.tab`: `2^(i/32)` with the exponent bits of `i / 32` taken out, entries 0…7, 8…15, 16…23, 24…31.
+    static let exp2Table: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) = {
+        let bits: [UInt64] = [
+            0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
+            0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
+            0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+            0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
+            0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+            0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+            0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
+            0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
+        ]
+        func part(_ i: Int) -> SIMD8<Double> {
+            var v = SIMD8<Double>()
+            for j in 0..<8 { v[j] = Double(bitPattern: bits[8 * i + j]) }
+            return v
+        }
+        return (part(0), part(1), part(2), part(3))
+    }()
 
     /// The f16 running sum of outputs `from ..< width`, 64 at a time in four registers, then 16, then 8.
     @inline(__always)
@@ -207,9 +304,7 @@ public enum HalfAttention {
             scores(query: q1, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p1)
             scores(query: q2, keys: keys, stride: stride, count: count, width: width, scale: scale, into: p2)
         }
-        let i0 = softmaxFactors(scores: p0, weights: p0 + count, count: count)
-        let i1 = softmaxFactors(scores: p1, weights: p1 + count, count: count)
-        let i2 = softmaxFactors(scores: p2, weights: p2 + count, count: count)
+        let (i0, i1, i2) = threeSoftmaxFactors(p0, p1, p2, count: count)
         let w0 = p0 + count, w1 = p1 + count, w2 = p2 + count
         let t0 = target, t1 = target + queryStride, t2 = target + 2 * queryStride
         var c = 0
@@ -268,14 +363,19 @@ public enum HalfAttention {
                             width: Int, scale: Float, into p0: UnsafeMutablePointer<Float>,
                             _ p1: UnsafeMutablePointer<Float>, _ p2: UnsafeMutablePointer<Float>) {
         @inline(__always)
-        func reduce(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> Float {
+        func fold(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> SIMD8<Float> {
             let folded = (s0 + s2) + (s1 + s3)
-            let h8 = folded.lowHalf + folded.highHalf
+            return folded.lowHalf + folded.highHalf
+        }
+        @inline(__always)
+        func reduce(_ h8: SIMD8<Float>) -> Float {
             let h4 = h8.lowHalf + h8.highHalf
             return Float(Double((h4[0] + h4[2]) + (h4[1] + h4[3]))) * scale
         }
         let r0 = UnsafeRawPointer(q0), r1 = UnsafeRawPointer(q1), r2 = UnsafeRawPointer(q2)
-        for t in 0..<count {
+        /// The eight-lane partial sums `h8` of one position for the three heads.
+        @inline(__always)
+        func partials(_ t: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
             let k = keys + 2 * t * stride
             var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
             var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
@@ -296,10 +396,61 @@ public enum HalfAttention {
                 e2 = e2.addingProduct(q(r2, 2), k2); e3 = e3.addingProduct(q(r2, 3), k3)
                 c += 64
             }
-            p0[t] = reduce(a0, a1, a2, a3)
-            p1[t] = reduce(b0, b1, b2, b3)
-            p2[t] = reduce(e0, e1, e2, e3)
+            return (fold(a0, a1, a2, a3), fold(b0, b1, b2, b3), fold(e0, e1, e2, e3))
         }
+        // Eight positions at a time, the last steps of the sums (`h4 = h8.low + h8.high`, then
+        // `(h4[0] + h4[2]) + (h4[1] + h4[3])`) run across the positions: the same additions, eight lanes at once
+        // instead of one lane after another.
+        var t = 0
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24) { buffer in
+            let h = buffer.baseAddress.unsafelyUnwrapped
+            let scales = SIMD8<Float>(repeating: scale)
+            while t + 8 <= count {
+                for i in 0..<8 {
+                    let (a, b, e) = partials(t + i)
+                    h[i] = a
+                    h[8 + i] = b
+                    h[16 + i] = e
+                }
+                UnsafeMutableRawPointer(p0 + t).storeBytes(of: transposedSums(h) * scales, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p1 + t).storeBytes(of: transposedSums(h + 8) * scales, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p2 + t).storeBytes(of: transposedSums(h + 16) * scales, as: SIMD8<Float>.self)
+                t += 8
+            }
+        }
+        while t < count {
+            let (a, b, e) = partials(t)
+            p0[t] = reduce(a)
+            p1[t] = reduce(b)
+            p2[t] = reduce(e)
+            t += 1
+        }
+    }
+
+    /// For eight vectors `h[i]`, lane `i` of the result is `(g[0] + g[2]) + (g[1] + g[3])` with
+    /// `g = h[i].lowHalf + h[i].highHalf`: the end of `hsum`'s order, for eight sums at once.
+    @inline(__always)
+    static func transposedSums(_ h: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
+        // g of positions i and i + 1 side by side: [g_i | g_{i+1}].
+        @inline(__always)
+        func halves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(lowHalf: a.lowHalf, highHalf: b.lowHalf) + SIMD8(lowHalf: a.highHalf, highHalf: b.highHalf)
+        }
+        let g01 = halves(h[0], h[1]), g23 = halves(h[2], h[3]), g45 = halves(h[4], h[5]), g67 = halves(h[6], h[7])
+        // [g0 g1 g2 g3 | g'0 g'1 g'2 g'3] of two such vectors → u = (g0 + g2, g1 + g3) of each of the four positions:
+        // unpacklo_pd takes 64-bit lanes 0 and 2 (g0 g1), unpackhi_pd lanes 1 and 3 (g2 g3), of each 128-bit half.
+        @inline(__always)
+        func pairs(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            let xd = unsafeBitCast(x, to: SIMD4<Double>.self), yd = unsafeBitCast(y, to: SIMD4<Double>.self)
+            return unsafeBitCast(_mm256_unpacklo_pd(xd, yd), to: SIMD8<Float>.self)
+                + unsafeBitCast(_mm256_unpackhi_pd(xd, yd), to: SIMD8<Float>.self)
+        }
+        // Lanes: u of positions [0 0 2 2 1 1 3 3] and [4 4 6 6 5 5 7 7] (first, then second value of u).
+        let u0 = pairs(g01, g23), u1 = pairs(g45, g67)
+        let both = SIMD16(lowHalf: u0, highHalf: u1)
+        // Sums in position order 0 2 1 3 4 6 5 7.
+        let sums = both.evenHalf + both.oddHalf
+        return SIMD8(sums[0], sums[2], sums[1], sums[3], sums[4], sums[6], sums[5], sums[7])
     }
 
     #endif

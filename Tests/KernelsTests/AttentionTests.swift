@@ -1,5 +1,8 @@
 import Foundation
 @testable import Kernels
+#if arch(x86_64)
+import KernelsAVX512
+#endif
 import Testing
 
 @Suite("Attention, RoPE and vector operations")
@@ -62,7 +65,7 @@ struct AttentionTests {
     }
 
     @Test("the AVX-512 f16 attention gives the AVX2 path's bits, for several slots, positions and groups",
-          .enabled(if: Attention.wideAvailable), arguments: [8, 24, 64, 72, 80, 136])
+          .enabled(if: Attention.wideAvailable), arguments: [8, 24, 64, 72, 80, 128, 136])
     func attentionHalfWide(width: Int) {
         // Groups of 3 (three heads at once), 4 (three, then one), 6 (three twice) and 1 (one by one).
         for (heads, kvHeads) in [(6, 2), (8, 2), (6, 1), (2, 2)] {
@@ -94,6 +97,70 @@ struct AttentionTests {
             }
         }
     }
+
+    @Test("attention quantizes its output as quantizing it afterwards does", arguments: [32, 64, 72])
+    func attentionQuantized(width: Int) {
+        let heads = 6, kvHeads = 2, positions = 20
+        let cache = KVCache(layers: 1, slots: 9, capacity: positions, width: kvHeads * width)
+        let k = randomActivations(rows: positions, columns: kvHeads * width, seed: 10)
+        let v = randomActivations(rows: positions, columns: kvHeads * width, seed: 11)
+        for slot in 0..<9 {
+            for p in 0..<positions { cache.store(layer: 0, slot: slot, position: p, k: k, v: v, row: (p + slot) % positions) }
+        }
+        let slots = Array(0..<9), last = (0..<9).map { ($0 * 7) % positions }
+        let q = randomActivations(rows: 9, columns: heads * width, seed: 12)
+        for wide in Attention.wideAvailable ? [false, true] : [false] {
+            let copy = FloatMatrix(rows: 9, columns: heads * width)
+            for b in 0..<9 { copy.setRow(b, q.rowArray(b)) }
+            let out = FloatMatrix(rows: 9, columns: heads * width), fused = FloatMatrix(rows: 9, columns: heads * width)
+            let afterwards = QuantizedActivations(capacity: 9, columns: heads * width)
+            let together = QuantizedActivations(capacity: 9, columns: heads * width)
+            Attention.run(q: copy, cache: cache, layer: 0, slots: slots, positions: last, heads: heads, kvHeads: kvHeads,
+                          headWidth: width, into: out, pool: ThreadPool(threads: 2), wide: wide)
+            afterwards.quantize(out, rows: 9)
+            for b in 0..<9 { copy.setRow(b, q.rowArray(b)) }
+            Attention.run(q: copy, cache: cache, layer: 0, slots: slots, positions: last, heads: heads, kvHeads: kvHeads,
+                          headWidth: width, into: fused, quantized: together, pool: ThreadPool(threads: 3), wide: wide)
+            for b in 0..<9 { #expect(fused.rowArray(b).map(\.bitPattern) == out.rowArray(b).map(\.bitPattern)) }
+            #expect(MatMulTests.productBits(together, columns: heads * width)
+                    == MatMulTests.productBits(afterwards, columns: heads * width), "width \(width), wide \(wide)")
+        }
+    }
+
+    #if arch(x86_64)
+    /// Every input the online softmax gives (scores minus a larger maximum, −∞ first) is ≤ 0: one in every 7
+    /// bit patterns of them (all of them were compared once), the edges of glibc's ranges, and a few positive
+    /// values and NaN.
+    @Test("the eight-lane exponential is glibc's expf bit for bit", .enabled(if: Attention.wideAvailable))
+    func glibcExponential() {
+        var mismatches = 0
+        func check(_ x: SIMD8<Float>) {
+            let e = HalfAttention.exp8(x)
+            for i in 0..<8 where e[i].bitPattern != expf(x[i]).bitPattern && !(e[i].isNaN && x[i].isNaN) {
+                mismatches += 1
+            }
+        }
+        var lanes = SIMD8<Float>()
+        var bits: UInt32 = 0x8000_0000
+        var filled = 0
+        while bits <= 0xff80_0000 {
+            lanes[filled] = Float(bitPattern: bits)
+            filled += 1
+            if filled == 8 { check(lanes); filled = 0 }
+            bits += 7
+        }
+        let underflow: Float = -0x1.9fe368p6, mayUnderflow: Float = -0x1.9d1d9ep6, overflow: Float = 0x1.62e42ep6
+        let edges: [Float] = [underflow, underflow.nextUp, underflow.nextDown, mayUnderflow, mayUnderflow.nextUp,
+                              mayUnderflow.nextDown, -.infinity, -0.0, 0, -87.33, -88.8, 1, 20, overflow,
+                              overflow.nextUp, .infinity, .nan, -Float.leastNonzeroMagnitude]
+        for start in stride(from: 0, to: edges.count, by: 8) {
+            var v = SIMD8<Float>(repeating: -1)
+            for i in start..<min(start + 8, edges.count) { v[i - start] = edges[i] }
+            check(v)
+        }
+        #expect(mismatches == 0)
+    }
+    #endif
 
     @Test("copying a prefix gives another slot the same keys")
     func copyPrefix() {

@@ -122,6 +122,57 @@ struct MatMulTests {
         }
     }
 
+    /// Bit patterns of every product of each weight type with `q`: equal products mean equal quants, scales,
+    /// sums and (for eight rows or more) lane tiles.
+    static func productBits(_ q: QuantizedActivations, columns: Int) -> [[UInt32]] {
+        [TensorType.q4_0, .q4_1, .q8_0].map { type in
+            let w = randomMatrix(type, rows: 6, columns: columns, seed: 21)
+            let y = FloatMatrix(rows: q.rows, columns: 6)
+            MatMul.multiply(w, q, into: y, pool: ThreadPool(threads: 1))
+            return (0..<q.rows).flatMap { y.rowArray($0).map(\.bitPattern) }
+        }
+    }
+
+    @Test("quantizing in parts (rows and blocks, any order) equals quantizing whole rows", arguments: [1, 8, 13])
+    func quantizeInParts(batch: Int) {
+        let x = randomActivations(rows: batch, columns: 96, seed: 15)
+        let whole = QuantizedActivations(capacity: 16, columns: 96)
+        whole.quantize(x, rows: batch)
+        let parts = QuantizedActivations(capacity: 16, columns: 96)
+        parts.prepare(x, rows: batch)
+        for block in [2, 0, 1] {
+            parts.quantize(rows: (batch / 2)..<batch, blocks: block..<(block + 1))
+            parts.quantize(rows: 0..<(batch / 2), blocks: block..<(block + 1))
+        }
+        #expect(Self.productBits(parts, columns: 96) == Self.productBits(whole, columns: 96))
+        #expect(Self.productBits(parts, columns: 96).allSatisfy { $0.contains { $0 != 0 } })
+    }
+
+    @Test("the fused gate/up loop equals the two products, SwiGLU and quantization bit for bit",
+          arguments: [1, 3, 8, 11])
+    func gatedUnit(batch: Int) {
+        let gateWeights = randomMatrix(.q4_1, rows: 96, columns: 64, seed: 16)
+        let upWeights = randomMatrix(.q4_1, rows: 96, columns: 64, seed: 17)
+        let x = randomActivations(rows: batch, columns: 64, seed: 18)
+        let q = QuantizedActivations(capacity: batch, columns: 64)
+        q.quantize(x, rows: batch)
+        let gate = FloatMatrix(rows: batch, columns: 96), up = FloatMatrix(rows: batch, columns: 96)
+        MatMul.multiply((gateWeights, gate), (upWeights, up), input: q, pool: ThreadPool(threads: 1))
+        VectorOps.swiGLU(gate: gate, up: up, rows: batch)
+        let hidden = QuantizedActivations(capacity: batch, columns: 96)
+        hidden.quantize(gate, rows: batch)
+        for threads in [1, 3] {
+            let fusedGate = FloatMatrix(rows: batch, columns: 96), fusedUp = FloatMatrix(rows: batch, columns: 96)
+            let fusedHidden = QuantizedActivations(capacity: batch, columns: 96)
+            MatMul.gatedUnit(gate: (gateWeights, fusedGate), up: (upWeights, fusedUp), input: q, into: fusedHidden,
+                             pool: ThreadPool(threads: threads))
+            for b in 0..<batch {
+                #expect(fusedGate.rowArray(b).map(\.bitPattern) == gate.rowArray(b).map(\.bitPattern), "row \(b)")
+            }
+            #expect(Self.productBits(fusedHidden, columns: 96) == Self.productBits(hidden, columns: 96))
+        }
+    }
+
     @Test("8-bit activation quantization is within half a step of each value")
     func activationQuantization() {
         let x = randomActivations(rows: 2, columns: 64, seed: 9)

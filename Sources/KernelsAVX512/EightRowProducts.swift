@@ -1,0 +1,191 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Quantized products of weight rows with eight activation rows at a time on AVX-512 VNNI (in 256-bit
+/// registers), for the batched decode of several candidates and for prompts.
+///
+/// This module alone is compiled for AVX-512 (F, BW, VL, VNNI); `Kernels` calls it only when `isSupported`
+/// says the processor and the kernel allow it, so the binary still runs on any x86-64-v3 processor.
+///
+/// ggml's AVX2 products (`ggml_vec_dot_q4_1_q8_1`, `ggml_vec_dot_q8_0_q8_0`) keep eight lanes per activation
+/// row, lane `j` summing the four byte products of elements `4j…4j+3` of a block (low nibbles are elements
+/// 0…15, high nibbles 16…31), scale each block's integer lane sums by `d_w · d_x` with a fused multiply-add,
+/// and add the lanes in `hsum_float_8`'s order at the end. Here a register holds lane `j` of all eight rows
+/// instead (the activations are laid out for it, `[block][j][row][4 bytes]`), against weight dword `j`
+/// broadcast to all eight, so:
+/// - one `d_w · d_x` multiply per block serves all eight rows (instead of one per row pair and lane group),
+/// - every lane still sums the same four byte products (`vpdpbusd` does not saturate) and is scaled and
+///   accumulated block by block in the same order,
+/// - the final lane sums are vertical adds in `hsum_float_8`'s order, eight rows at once,
+/// so each result is bit for bit that of the AVX2 kernels and of ggml.
+///
+/// High nibbles are masked with `0xf0` rather than shifted, which makes their products 16 times larger; their
+/// scale is `d_w · d_x / 16`, exact (a power of two, far from the subnormals), so `fma(d/16, 16p, acc)` rounds
+/// exactly as `fma(d, p, acc)`. Signed Q8_0 weights are biased to unsigned (`w + 128`, `vpdpbusd` takes
+/// unsigned × signed bytes) and each lane starts from `−128 · Σx` of its four activations: the integer sum is
+/// exact, so nothing changes.
+public enum EightRowProducts {
+    /// Whether this processor and operating system run AVX-512 F, BW, VL and VNNI code (Linux: the kernel
+    /// lists a flag in /proc/cpuinfo only when it saves that register state).
+    public static let isSupported: Bool = {
+        #if arch(x86_64) && os(Linux)
+        guard let file = fopen("/proc/cpuinfo", "r") else { return false }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasPrefix("flags") else { continue }
+            let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+            return ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].allSatisfy(flags.contains)
+        }
+        return false
+        #else
+        return false
+        #endif
+    }()
+
+    /// The weight types these kernels take.
+    public enum WeightType: Sendable {
+        case q4_0
+        case q4_1
+        case q8_0
+    }
+
+    /// Bytes per block of eight activation rows in `quants` and in `corrections`: eight lanes of eight rows of
+    /// four bytes (or one `Int32`).
+    public static let tileBytes = 256
+
+    #if arch(x86_64)
+    /// For each weight row `r` in `rows`, the products with activation rows `first ..< first + 8`, written to
+    /// `output[(first + k) · outputStride + r]`.
+    ///
+    /// - Parameters:
+    ///   - weights: the first weight row; rows are `rowBytes` apart, `blocks` blocks of 32 each.
+    ///   - quants: the eight rows' quants, `tileBytes` per block: four bytes of lane `j` of row `k` at
+    ///     `32 · j + 4 · k`.
+    ///   - scales: per block, the eight rows' scales `d_x` (eight floats).
+    ///   - sums: per block, the eight rows' `s = d_x · Σq` (Q4_0 and Q4_1).
+    ///   - corrections: per block, `−128 · Σ` of each lane's four quants as `Int32`, laid out as `quants` (Q8_0).
+    @inline(never)
+    public static func multiply(_ type: WeightType, weights: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>,
+                                blocks: Int, quants: UnsafeRawPointer, scales: UnsafeRawPointer,
+                                sums: UnsafeRawPointer, corrections: UnsafeRawPointer,
+                                output: UnsafeMutablePointer<Float>, outputStride: Int, first: Int) {
+        for r in rows {
+            let row = weights + r * rowBytes
+            let s: SIMD8<Float>
+            switch type {
+            case .q4_0:
+                s = nibbleRow(row, blockBytes: 18, offset: false, blocks: blocks, quants: quants, scales: scales,
+                              sums: sums)
+            case .q4_1:
+                s = nibbleRow(row, blockBytes: 20, offset: true, blocks: blocks, quants: quants, scales: scales,
+                              sums: sums)
+            case .q8_0:
+                s = byteRow(row, blocks: blocks, quants: quants, scales: scales, corrections: corrections)
+            }
+            for k in 0..<8 { output[(first + k) * outputStride + r] = s[k] }
+        }
+    }
+
+    /// `vpdpbusd` on 256 bits (the unmasked intrinsic is a C macro Swift cannot import; an all-ones mask folds away).
+    @inline(__always)
+    static func dpbusd(_ sum: SIMD4<Int64>, _ unsigned: SIMD4<Int64>, _ signed: SIMD4<Int64>) -> SIMD4<Int64> {
+        _mm256_mask_dpbusd_epi32(sum, 0xff, unsigned, signed)
+    }
+
+    @inline(__always)
+    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func loadInt(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
+        p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
+    }
+
+    /// `hsum_float_8`'s order for eight rows at once: `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))`.
+    @inline(__always)
+    static func lanesSum(_ a: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                               SIMD8<Float>, SIMD8<Float>)) -> SIMD8<Float> {
+        ((a.0 + a.4) + (a.2 + a.6)) + ((a.1 + a.5) + (a.3 + a.7))
+    }
+
+    /// One Q4_0 or Q4_1 row (Q4_0 as Q4_1 with `m = −8d`, exact) against the eight activation rows.
+    @inline(__always)
+    static func nibbleRow(_ row: UnsafeRawPointer, blockBytes: Int, offset: Bool, blocks: Int,
+                          quants: UnsafeRawPointer, scales: UnsafeRawPointer, sums: UnsafeRawPointer) -> SIMD8<Float> {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+        var o = SIMD8<Float>()
+        let zero = _mm256_setzero_si256()
+        let lowMask = _mm256_set1_epi8(0x0f), highMask = _mm256_set1_epi8(-16)
+        let sixteenth = SIMD8<Float>(repeating: 0.0625)
+        let nibbleOffset = offset ? 4 : 2
+        for i in 0..<blocks {
+            let p = row + i * blockBytes
+            let d = half(p, 0)
+            let m = offset ? half(p, 2) : -8 * d
+            let ds = SIMD8<Float>(repeating: d) * load(scales, i * 32)
+            let ds16 = ds * sixteenth
+            o = o.addingProduct(SIMD8<Float>(repeating: m), load(sums, i * 32))
+            let x = quants + i * 256
+            @inline(__always)
+            func step(_ k: Int, _ low: inout SIMD8<Float>, _ high: inout SIMD8<Float>) {
+                let packed = _mm256_set1_epi32(p.loadUnaligned(fromByteOffset: nibbleOffset + 4 * k, as: Int32.self))
+                let pl = dpbusd(zero, _mm256_and_si256(packed, lowMask), loadInt(x, 32 * k))
+                let ph = dpbusd(zero, _mm256_and_si256(packed, highMask), loadInt(x, 32 * k + 128))
+                low = _mm256_fmadd_ps(ds, _mm256_cvtepi32_ps(pl), low)
+                high = _mm256_fmadd_ps(ds16, _mm256_cvtepi32_ps(ph), high)
+            }
+            step(0, &a0, &a4)
+            step(1, &a1, &a5)
+            step(2, &a2, &a6)
+            step(3, &a3, &a7)
+        }
+        return lanesSum((a0, a1, a2, a3, a4, a5, a6, a7)) + o
+    }
+
+    /// One Q8_0 row against the eight activation rows.
+    @inline(__always)
+    static func byteRow(_ row: UnsafeRawPointer, blocks: Int, quants: UnsafeRawPointer, scales: UnsafeRawPointer,
+                        corrections: UnsafeRawPointer) -> SIMD8<Float> {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+        let bias = _mm256_set1_epi8(-128)
+        for i in 0..<blocks {
+            let p = row + i * 34
+            let ds = SIMD8<Float>(repeating: half(p, 0)) * load(scales, i * 32)
+            let x = quants + i * 256, c = corrections + i * 256
+            @inline(__always)
+            func step(_ j: Int, _ acc: inout SIMD8<Float>) {
+                let w = _mm256_xor_si256(_mm256_set1_epi32(p.loadUnaligned(fromByteOffset: 2 + 4 * j, as: Int32.self)),
+                                         bias)
+                let product = dpbusd(loadInt(c, 32 * j), w, loadInt(x, 32 * j))
+                acc = _mm256_fmadd_ps(ds, _mm256_cvtepi32_ps(product), acc)
+            }
+            step(0, &a0)
+            step(1, &a1)
+            step(2, &a2)
+            step(3, &a3)
+            step(4, &a4)
+            step(5, &a5)
+            step(6, &a6)
+            step(7, &a7)
+        }
+        // + 0 as the AVX2 kernels do (their Q4 offset term), so a −0 sum comes out as +0 there and here.
+        return lanesSum((a0, a1, a2, a3, a4, a5, a6, a7)) + SIMD8<Float>()
+    }
+    #endif
+}
