@@ -297,10 +297,12 @@ extension Workspace {
         let wantsGold = Self.unitDraw(seed: session.orderSeed, sequence: sequence) < session.settings.goldRate
         if session.upcoming.isEmpty || (wantsGold && session.upcomingGold.isEmpty) {
             // The costly part — ordering every open item — runs on a read snapshot, outside
-            // the write lock, so raters do not queue behind each other's scans.
+            // the write lock, so raters do not queue behind each other's scans. It reads on
+            // the workspace's own writer connection (outside any transaction), whose page
+            // cache the rater's transactions keep warm, rather than a pooled reader.
             let scanned = session
             let stamp = Timestamp.string(now)
-            let plan = try writer.read { db in
+            let plan = try writer.writeWithoutTransaction { db in
                 try Self.claimPlan(db, session: scanned, gold: scanned.settings.goldRate > 0, liveAt: stamp)
             }
             session.upcoming = plan.regular
