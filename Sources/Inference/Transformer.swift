@@ -25,6 +25,7 @@ final class Transformer {
     private let down: FloatMatrix
     private let quantizedWide: QuantizedActivations
     private let quantizedHidden: QuantizedActivations
+    private let attentionScratch: AttentionScratch
     let logits: FloatMatrix
     private var slotList: [Int] = []
     private var positionList: [Int] = []
@@ -54,6 +55,7 @@ final class Transformer {
         quantizedWide = QuantizedActivations(capacity: maxBatch, columns: c.width)
         quantizedHidden = QuantizedActivations(capacity: maxBatch, columns: c.hiddenWidth)
         logits = FloatMatrix(rows: max(1, logitRows), columns: c.vocabularySize)
+        attentionScratch = AttentionScratch(positions: capacity, threads: pool.threadCount)
         slotList.reserveCapacity(maxBatch)
         positionList.reserveCapacity(maxBatch)
     }
@@ -85,7 +87,7 @@ final class Transformer {
             }
             Attention.run(q: q, cache: cache, layer: index, slots: slots, positions: positions, heads: c.heads,
                           kvHeads: c.kvHeads, headWidth: c.headWidth, into: attention, quantized: quantizedWide,
-                          pool: pool)
+                          scratch: attentionScratch, pool: pool)
             MatMul.multiply(layer.output, quantizedWide, into: projected, precision: precision, pool: pool)
             normalize(adding: projected, weight: layer.ffnNorm, rows: batch)
             MatMul.gatedUnit(gate: (layer.gate, gate), up: (layer.up, up), input: quantizedWide, into: quantizedHidden,

@@ -36,10 +36,17 @@ public final class ThreadPool: Sendable {
     /// Runs `body` on chunks covering `0..<count` (each chunk at most `grain` long), on all threads, and
     /// returns when every chunk is done.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        parallelFor(count, grain: grain) { range, _ in body(range) }
+    }
+
+    /// Runs `body` on chunks covering `0..<count` as `parallelFor(_:grain:_:)` does, also passing the index of
+    /// the thread running the chunk: 0 for the caller, `1..<threadCount` for the workers. No two chunks run at
+    /// once with the same index, so `body` may use per-thread scratch memory allocated once and indexed by it.
+    public func parallelFor(_ count: Int, grain: Int = 1, _ body: (_ range: Range<Int>, _ thread: Int) -> Void) {
         guard count > 0 else { return }
         let grain = max(1, grain)
         if threadCount == 1 || count <= grain {
-            body(0..<count)
+            body(0..<count, 0)
             return
         }
         withoutActuallyEscaping(body) { escapable in
@@ -65,13 +72,13 @@ private final class Shared: @unchecked Sendable {
     let busy = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let condition = NSCondition()
-    var job: ((Range<Int>) -> Void)?
+    var job: ((Range<Int>, Int) -> Void)?
     var count = 0
     var grain = 1
     /// Serializes `run` calls from different callers.
     let callerLock = NSLock()
 
-    func run(count: Int, grain: Int, body: @escaping (Range<Int>) -> Void, helpers: Int) {
+    func run(count: Int, grain: Int, body: @escaping (Range<Int>, Int) -> Void, helpers: Int) {
         callerLock.lock()
         defer { callerLock.unlock() }
         job = body
@@ -83,7 +90,7 @@ private final class Shared: @unchecked Sendable {
         generation.add(1, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
-        work(body)
+        work(body, thread: 0)
         var spins = 0
         while busy.load(ordering: .acquiring) > 0 {
             spins += 1
@@ -93,11 +100,11 @@ private final class Shared: @unchecked Sendable {
     }
 
     @inline(__always)
-    func work(_ body: (Range<Int>) -> Void) {
+    func work(_ body: (Range<Int>, Int) -> Void, thread: Int) {
         while true {
             let start = nextChunk.add(grain, ordering: .relaxed).oldValue
             if start >= count { return }
-            body(start..<min(start + grain, count))
+            body(start..<min(start + grain, count), thread)
         }
     }
 
@@ -121,7 +128,7 @@ private final class Shared: @unchecked Sendable {
             }
             seen = current
             if stopping.load(ordering: .relaxed) { return }
-            if let job { work(job) }
+            if let job { work(job, thread: index) }
             busy.subtract(1, ordering: .releasing)
         }
     }
