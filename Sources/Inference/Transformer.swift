@@ -112,11 +112,17 @@ final class Transformer {
     private func normalize(adding residual: FloatMatrix?, weight: [Float], rows: Int) {
         let c = model.config
         quantizedWide.prepare(normed, rows: rows)
-        let x = self.x, normed = self.normed, quantized = quantizedWide
-        pool.parallelFor(rows, grain: rows > 8 ? 1 : rows) { range in
-            if let residual { VectorOps.add(x, residual, rows: range) }
-            VectorOps.rmsNorm(x, weight: weight, epsilon: c.rmsEpsilon, rows: range, into: normed)
-            quantized.quantize(rows: range, blocks: 0..<(c.width / 32))
+        struct Body: ParallelBody {
+            let x: FloatMatrix, residual: FloatMatrix?, normed: FloatMatrix, quantized: QuantizedActivations
+            let weight: [Float], epsilon: Float, blocks: Int
+            func run(_ range: Range<Int>, thread: Int) {
+                if let residual { VectorOps.add(x, residual, rows: range) }
+                VectorOps.rmsNorm(x, weight: weight, epsilon: epsilon, rows: range, into: normed)
+                quantized.quantize(rows: range, blocks: 0..<blocks)
+            }
         }
+        pool.parallelFor(rows, grain: rows > 8 ? 1 : rows,
+                         Body(x: x, residual: residual, normed: normed, quantized: quantizedWide, weight: weight,
+                              epsilon: c.rmsEpsilon, blocks: c.width / 32))
     }
 }

@@ -116,36 +116,48 @@ public enum Attention {
         }
         #endif
         let taskQuantized = perTask ? quantized : nil
+        /// One task per batch row and query head; a `ParallelBody` rather than a closure, so no allocation.
+        struct Body: ParallelBody {
+            let q: FloatMatrix, out: FloatMatrix, cache: KVCache, layer: Int
+            let slotList: UnsafeBufferPointer<Int>, positionList: UnsafeBufferPointer<Int>
+            let heads: Int, group: Int, headWidth: Int, scale: Float
+            let taskQuantized: QuantizedActivations?, scratch: AttentionScratch
+            func run(_ range: Range<Int>, thread: Int) {
+                var longest = 0
+                for task in range { longest = max(longest, positionList[task / heads]) }
+                let p = scratch.region(thread), weights = p + (longest + 8)
+                for task in range {
+                    let b = task / heads, h = task % heads
+                    precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                    let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + (h / group) * headWidth
+                    let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                    let count = positionList[b] + 1
+                    switch cache.element {
+                    case .f16:
+                        Attention.roundToHalf(query, count: headWidth)
+                        Attention.halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
+                                             count: count, width: headWidth, scale: scale, into: p)
+                        Attention.onlineSoftmaxHalf(scores: p, weights: weights, values: cache.values + 2 * base,
+                                                    stride: cache.width, count: count, width: headWidth,
+                                                    into: target)
+                    case .f32:
+                        Attention.scores(FloatElement.self, query: query, keys: cache.keys + 4 * base,
+                                         stride: cache.width, count: count, width: headWidth, scale: scale, into: p)
+                        VectorOps.softmax(p, count: count)
+                        Attention.weightedSum(FloatElement.self, weights: p, values: cache.values + 4 * base,
+                                              stride: cache.width, count: count, width: headWidth, into: target)
+                    }
+                    taskQuantized?.quantize(rows: b..<(b + 1),
+                                            blocks: (h * headWidth / 32)..<((h + 1) * headWidth / 32))
+                }
+            }
+        }
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
-                pool.parallelFor(batch * heads) { range, thread in
-                    var longest = 0
-                    for task in range { longest = max(longest, positionList[task / heads]) }
-                    let p = scratch.region(thread), weights = p + (longest + 8)
-                    for task in range {
-                        let b = task / heads, h = task % heads
-                        precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
-                        let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + (h / group) * headWidth
-                        let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
-                        let count = positionList[b] + 1
-                        switch cache.element {
-                        case .f16:
-                            roundToHalf(query, count: headWidth)
-                            halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
-                                       count: count, width: headWidth, scale: scale, into: p)
-                            onlineSoftmaxHalf(scores: p, weights: weights, values: cache.values + 2 * base,
-                                              stride: cache.width, count: count, width: headWidth, into: target)
-                        case .f32:
-                            scores(FloatElement.self, query: query, keys: cache.keys + 4 * base, stride: cache.width,
-                                   count: count, width: headWidth, scale: scale, into: p)
-                            VectorOps.softmax(p, count: count)
-                            weightedSum(FloatElement.self, weights: p, values: cache.values + 4 * base,
-                                        stride: cache.width, count: count, width: headWidth, into: target)
-                        }
-                        taskQuantized?.quantize(rows: b..<(b + 1),
-                                                blocks: (h * headWidth / 32)..<((h + 1) * headWidth / 32))
-                    }
-                }
+                pool.parallelFor(batch * heads, Body(q: q, out: out, cache: cache, layer: layer, slotList: slotList,
+                                                     positionList: positionList, heads: heads, group: group,
+                                                     headWidth: headWidth, scale: scale, taskQuantized: taskQuantized,
+                                                     scratch: scratch))
             }
         }
     }
@@ -158,36 +170,47 @@ public enum Attention {
                         quantized: QuantizedActivations?, scratch: AttentionScratch, pool: ThreadPool) {
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
+        /// One task per batch row and key-value head.
+        struct Body: ParallelBody {
+            let q: FloatMatrix, out: FloatMatrix, cache: KVCache, layer: Int
+            let slotList: UnsafeBufferPointer<Int>, positionList: UnsafeBufferPointer<Int>
+            let kvHeads: Int, group: Int, headWidth: Int, scale: Float
+            let quantized: QuantizedActivations?, scratch: AttentionScratch
+            func run(_ range: Range<Int>, thread: Int) {
+                let p = scratch.region(thread)
+                for task in range {
+                    let b = task / kvHeads, g = task % kvHeads
+                    precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                    let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
+                    let keys = UnsafeRawPointer(cache.keys + 2 * base)
+                    let values = UnsafeRawPointer(cache.values + 2 * base)
+                    let count = positionList[b] + 1
+                    var h = g * group
+                    while h < (g + 1) * group {
+                        let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                        if h + 3 <= (g + 1) * group {
+                            HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
+                                                     values: values, stride: cache.width, count: count,
+                                                     width: headWidth, scale: scale, scratch: p, into: target)
+                            h += 3
+                        } else {
+                            HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
+                                               count: count, width: headWidth, scale: scale, scratch: p,
+                                               into: target)
+                            h += 1
+                        }
+                    }
+                    quantized?.quantize(rows: b..<(b + 1),
+                                        blocks: (g * group * headWidth / 32)..<((g + 1) * group * headWidth / 32))
+                }
+            }
+        }
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
-                pool.parallelFor(slots.count * kvHeads) { range, thread in
-                    let p = scratch.region(thread)
-                    for task in range {
-                        let b = task / kvHeads, g = task % kvHeads
-                        precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
-                        let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
-                        let keys = UnsafeRawPointer(cache.keys + 2 * base)
-                        let values = UnsafeRawPointer(cache.values + 2 * base)
-                        let count = positionList[b] + 1
-                        var h = g * group
-                        while h < (g + 1) * group {
-                            let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
-                            if h + 3 <= (g + 1) * group {
-                                HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
-                                                         values: values, stride: cache.width, count: count,
-                                                         width: headWidth, scale: scale, scratch: p, into: target)
-                                h += 3
-                            } else {
-                                HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
-                                                   count: count, width: headWidth, scale: scale, scratch: p,
-                                                   into: target)
-                                h += 1
-                            }
-                        }
-                        quantized?.quantize(rows: b..<(b + 1),
-                                            blocks: (g * group * headWidth / 32)..<((g + 1) * group * headWidth / 32))
-                    }
-                }
+                pool.parallelFor(slots.count * kvHeads, Body(q: q, out: out, cache: cache, layer: layer,
+                                                             slotList: slotList, positionList: positionList,
+                                                             kvHeads: kvHeads, group: group, headWidth: headWidth,
+                                                             scale: scale, quantized: quantized, scratch: scratch))
             }
         }
     }

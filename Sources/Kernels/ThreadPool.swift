@@ -42,15 +42,32 @@ public final class ThreadPool: Sendable {
     /// Runs `body` on chunks covering `0..<count` as `parallelFor(_:grain:_:)` does, also passing the index of
     /// the thread running the chunk: 0 for the caller, `1..<threadCount` for the workers. No two chunks run at
     /// once with the same index, so `body` may use per-thread scratch memory allocated once and indexed by it.
+    ///
+    /// Handing a closure to the workers takes `withoutActuallyEscaping`, which allocates a context on the heap
+    /// per call; loops in the per-token path use the `ParallelBody` overload, which allocates nothing.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (_ range: Range<Int>, _ thread: Int) -> Void) {
         guard count > 0 else { return }
-        let grain = max(1, grain)
-        if threadCount == 1 || count <= grain {
+        if threadCount == 1 || count <= max(1, grain) {
             body(0..<count, 0)
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            shared.run(count: count, grain: grain, body: escapable, helpers: threadCount - 1)
+            parallelFor(count, grain: grain, ClosureBody(body: escapable))
+        }
+    }
+
+    /// Runs `body.run(range, thread:)` on chunks covering `0..<count` as `parallelFor(_:grain:_:)` does, without
+    /// allocating: the workers reach `body` through a pointer to the caller's copy.
+    public func parallelFor<Body: ParallelBody>(_ count: Int, grain: Int = 1, _ body: Body) {
+        guard count > 0 else { return }
+        let grain = max(1, grain)
+        if threadCount == 1 || count <= grain {
+            body.run(0..<count, thread: 0)
+            return
+        }
+        withUnsafePointer(to: body) { pointer in
+            shared.run(count: count, grain: grain, job: Job(body: UnsafeRawPointer(pointer), type: Body.self),
+                       helpers: threadCount - 1)
         }
     }
 
@@ -62,26 +79,60 @@ public final class ThreadPool: Sendable {
     }
 }
 
+/// The work of one parallel loop as a value: `run` handles one chunk, and is called from several threads at once
+/// on the same value, so each chunk may write only its own part of the output (and scratch indexed by `thread`).
+///
+/// A struct holding what the loop needs (matrices, pointers, sizes) replaces a closure's captures: the pool hands
+/// the workers its address, where a closure would need a heap-allocated escaping context per loop.
+public protocol ParallelBody {
+    /// Does the work of indices `range` on thread `thread` (0 for the caller).
+    func run(_ range: Range<Int>, thread: Int)
+}
+
+extension ParallelBody {
+    /// Runs the body at `pointer` (a `Self`) on one chunk.
+    static func run(at pointer: UnsafeRawPointer, _ range: Range<Int>, thread: Int) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(range, thread: thread)
+    }
+}
+
+/// A closure as a `ParallelBody`.
+private struct ClosureBody: ParallelBody {
+    let body: (Range<Int>, Int) -> Void
+    func run(_ range: Range<Int>, thread: Int) { body(range, thread) }
+}
+
+/// A loop's body for the workers: its address and its type, so that no closure is formed.
+private struct Job {
+    let body: UnsafeRawPointer
+    let type: any ParallelBody.Type
+
+    func run(_ range: Range<Int>, thread: Int) {
+        type.run(at: body, range, thread: thread)
+    }
+}
+
 /// The state the workers share with the caller.
 private final class Shared: @unchecked Sendable {
     // Sendable: `job`, `count` and `grain` are written only by the caller before it publishes a new
     // generation (release) and read by workers after they observe it (acquire); the caller waits for
-    // `busy` to reach zero before returning, so the job never outlives its `parallelFor` call.
+    // `busy` to reach zero before returning, so the job (and the caller's body value it points at) never
+    // outlives its `parallelFor` call.
     let generation = Atomic<Int>(0)
     let nextChunk = Atomic<Int>(0)
     let busy = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let condition = NSCondition()
-    var job: ((Range<Int>, Int) -> Void)?
+    var job: Job?
     var count = 0
     var grain = 1
     /// Serializes `run` calls from different callers.
     let callerLock = NSLock()
 
-    func run(count: Int, grain: Int, body: @escaping (Range<Int>, Int) -> Void, helpers: Int) {
+    func run(count: Int, grain: Int, job: Job, helpers: Int) {
         callerLock.lock()
         defer { callerLock.unlock() }
-        job = body
+        self.job = job
         self.count = count
         self.grain = grain
         nextChunk.store(0, ordering: .relaxed)
@@ -90,21 +141,21 @@ private final class Shared: @unchecked Sendable {
         generation.add(1, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
-        work(body, thread: 0)
+        work(job, thread: 0)
         var spins = 0
         while busy.load(ordering: .acquiring) > 0 {
             spins += 1
             if spins > 1000 { sched_yield() }
         }
-        job = nil
+        self.job = nil
     }
 
     @inline(__always)
-    func work(_ body: (Range<Int>, Int) -> Void, thread: Int) {
+    func work(_ job: Job, thread: Int) {
         while true {
             let start = nextChunk.add(grain, ordering: .relaxed).oldValue
             if start >= count { return }
-            body(start..<min(start + grain, count), thread)
+            job.run(start..<min(start + grain, count), thread: thread)
         }
     }
 
