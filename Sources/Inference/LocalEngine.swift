@@ -99,6 +99,9 @@ public final class LocalEngine: Sendable {
         // Candidates still going after this step; swapped with `active` so neither list reallocates.
         var next: [Int] = []
         next.reserveCapacity(n)
+        tokens.reserveCapacity(n)
+        slots.reserveCapacity(n)
+        positions.reserveCapacity(n)
         for candidate in 0..<n {
             histories[candidate].reserveCapacity(promptTokens.count + maxTokens)
             generated[candidate].reserveCapacity(maxTokens)
