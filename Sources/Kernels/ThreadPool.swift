@@ -87,12 +87,30 @@ public final class ThreadPool: Sendable {
 public protocol ParallelBody {
     /// Does the work of indices `range` on thread `thread` (0 for the caller).
     func run(_ range: Range<Int>, thread: Int)
+
+    /// Runs the body at `pointer` (a `Self`) on the chunks `chunks` hands out; the default is the one to use.
+    static func run(at pointer: UnsafeRawPointer, chunks: ParallelChunks, thread: Int)
 }
 
 extension ParallelBody {
-    /// Runs the body at `pointer` (a `Self`) on one chunk.
-    static func run(at pointer: UnsafeRawPointer, _ range: Range<Int>, thread: Int) {
-        pointer.assumingMemoryBound(to: Self.self).pointee.run(range, thread: thread)
+    // A requirement with an inlinable default, so that each conformance gets its own specialized copy. Reading the
+    // body through the pointer copies it (retaining every object it holds): once per thread and loop here, not per
+    // chunk, where the threads' retains of the same objects would contend.
+    @inlinable
+    public static func run(at pointer: UnsafeRawPointer, chunks: ParallelChunks, thread: Int) {
+        let body = pointer.assumingMemoryBound(to: Self.self).pointee
+        while let range = chunks.next() { body.run(range, thread: thread) }
+    }
+}
+
+/// The chunks of the current parallel loop, handed out one at a time to whichever thread asks first.
+public struct ParallelChunks {
+    fileprivate let shared: Shared
+
+    /// The next chunk of the loop, or nil when all are handed out.
+    public func next() -> Range<Int>? {
+        let start = shared.nextChunk.add(shared.grain, ordering: .relaxed).oldValue
+        return start < shared.count ? start..<min(start + shared.grain, shared.count) : nil
     }
 }
 
@@ -107,13 +125,13 @@ private struct Job {
     let body: UnsafeRawPointer
     let type: any ParallelBody.Type
 
-    func run(_ range: Range<Int>, thread: Int) {
-        type.run(at: body, range, thread: thread)
+    fileprivate func run(_ chunks: ParallelChunks, thread: Int) {
+        type.run(at: body, chunks: chunks, thread: thread)
     }
 }
 
 /// The state the workers share with the caller.
-private final class Shared: @unchecked Sendable {
+fileprivate final class Shared: @unchecked Sendable {
     // Sendable: `job`, `count` and `grain` are written only by the caller before it publishes a new
     // generation (release) and read by workers after they observe it (acquire); the caller waits for
     // `busy` to reach zero before returning, so the job (and the caller's body value it points at) never
@@ -152,11 +170,7 @@ private final class Shared: @unchecked Sendable {
 
     @inline(__always)
     func work(_ job: Job, thread: Int) {
-        while true {
-            let start = nextChunk.add(grain, ordering: .relaxed).oldValue
-            if start >= count { return }
-            job.run(start..<min(start + grain, count), thread: thread)
-        }
+        job.run(ParallelChunks(shared: self), thread: thread)
     }
 
     func workerLoop(index: Int) {
