@@ -66,8 +66,12 @@ public final class ThreadPool: Sendable {
             return
         }
         withUnsafePointer(to: body) { pointer in
-            shared.run(count: count, grain: grain, job: Job(body: UnsafeRawPointer(pointer), type: Body.self),
-                       helpers: threadCount - 1)
+            shared.start(count: count, grain: grain, job: Job(body: UnsafeRawPointer(pointer), type: Body.self),
+                         helpers: threadCount - 1)
+            // The caller works on its own `body` directly: only the workers copy it (see `run(at:chunks:thread:)`).
+            let chunks = ParallelChunks(shared: shared)
+            while let range = chunks.next() { body.run(range, thread: 0) }
+            shared.finish()
         }
     }
 
@@ -147,9 +151,9 @@ fileprivate final class Shared: @unchecked Sendable {
     /// Serializes `run` calls from different callers.
     let callerLock = NSLock()
 
-    func run(count: Int, grain: Int, job: Job, helpers: Int) {
+    /// Publishes a loop to the workers; the caller then takes chunks itself and calls `finish`.
+    func start(count: Int, grain: Int, job: Job, helpers: Int) {
         callerLock.lock()
-        defer { callerLock.unlock() }
         self.job = job
         self.count = count
         self.grain = grain
@@ -159,13 +163,17 @@ fileprivate final class Shared: @unchecked Sendable {
         generation.add(1, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
-        work(job, thread: 0)
+    }
+
+    /// Waits for the workers to finish the loop `start` published.
+    func finish() {
         var spins = 0
         while busy.load(ordering: .acquiring) > 0 {
             spins += 1
             if spins > 1000 { sched_yield() }
         }
         self.job = nil
+        callerLock.unlock()
     }
 
     @inline(__always)
