@@ -99,6 +99,9 @@ public final class LocalEngine: Sendable {
         // Candidates still going after this step; swapped with `active` so neither list reallocates.
         var next: [Int] = []
         next.reserveCapacity(n)
+        tokens.reserveCapacity(n)
+        slots.reserveCapacity(n)
+        positions.reserveCapacity(n)
         for candidate in 0..<n {
             histories[candidate].reserveCapacity(promptTokens.count + maxTokens)
             generated[candidate].reserveCapacity(maxTokens)
@@ -109,21 +112,16 @@ public final class LocalEngine: Sendable {
             if step < maxTokens {
                 // Each candidate's sampler and stream of random numbers is its own, so the tokens do not depend
                 // on which thread draws them. A copy: at the first step every candidate samples from row 0.
-                let logits = transformer.logits
                 active.withUnsafeBufferPointer { active in
                     samplers.withUnsafeMutableBufferPointer { samplers in
                         scratch.withUnsafeMutableBufferPointer { scratch in
                             sampled.withUnsafeMutableBufferPointer { sampled in
                                 rowOf.withUnsafeBufferPointer { rowOf in
-                                    pool.parallelFor(active.count) { range in
-                                        for index in range {
-                                            let candidate = active[index]
-                                            let buffer = UnsafeMutableBufferPointer(
-                                                rebasing: scratch[(candidate * vocabulary)..<((candidate + 1) * vocabulary)])
-                                            buffer.baseAddress!.update(from: logits.row(rowOf[candidate]), count: vocabulary)
-                                            sampled[candidate] = samplers[candidate].sample(buffer,
-                                                                                            history: histories[candidate])
-                                        }
+                                    histories.withUnsafeBufferPointer { histories in
+                                        pool.parallelFor(active.count, SamplingStep(
+                                            logits: transformer.logits, vocabulary: vocabulary, active: active,
+                                            samplers: samplers, scratch: scratch, sampled: sampled, rowOf: rowOf,
+                                            histories: histories))
                                     }
                                 }
                             }
@@ -267,6 +265,30 @@ public final class LocalEngine: Sendable {
         var sum = 0.0
         for value in logits { sum += exp(Double(value) - maximum) }
         return Double(logits[index]) - maximum - log(sum)
+    }
+}
+
+/// One decode step's sampling, candidates split over the threads: each candidate copies its logits row into
+/// its own stretch of `scratch` and draws with its own sampler. A `ParallelBody`, so the step allocates nothing.
+private struct SamplingStep: ParallelBody {
+    let logits: FloatMatrix
+    let vocabulary: Int
+    /// Row r of the logits belongs to candidate active[r] (see `rowOf`).
+    let active: UnsafeBufferPointer<Int>
+    let samplers: UnsafeMutableBufferPointer<Sampler>
+    let scratch: UnsafeMutableBufferPointer<Float>
+    let sampled: UnsafeMutableBufferPointer<Int32>
+    let rowOf: UnsafeBufferPointer<Int>
+    let histories: UnsafeBufferPointer<[Int32]>
+
+    func run(_ range: Range<Int>, thread: Int) {
+        for index in range {
+            let candidate = active[index]
+            let buffer = UnsafeMutableBufferPointer(
+                rebasing: scratch[(candidate * vocabulary)..<((candidate + 1) * vocabulary)])
+            buffer.baseAddress!.update(from: logits.row(rowOf[candidate]), count: vocabulary)
+            sampled[candidate] = samplers[candidate].sample(buffer, history: histories[candidate])
+        }
     }
 }
 

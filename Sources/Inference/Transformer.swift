@@ -25,6 +25,7 @@ final class Transformer {
     private let down: FloatMatrix
     private let quantizedWide: QuantizedActivations
     private let quantizedHidden: QuantizedActivations
+    private let attentionScratch: AttentionScratch
     let logits: FloatMatrix
     private var slotList: [Int] = []
     private var positionList: [Int] = []
@@ -54,6 +55,7 @@ final class Transformer {
         quantizedWide = QuantizedActivations(capacity: maxBatch, columns: c.width)
         quantizedHidden = QuantizedActivations(capacity: maxBatch, columns: c.hiddenWidth)
         logits = FloatMatrix(rows: max(1, logitRows), columns: c.vocabularySize)
+        attentionScratch = AttentionScratch(positions: capacity, threads: pool.threadCount)
         slotList.reserveCapacity(maxBatch)
         positionList.reserveCapacity(maxBatch)
     }
@@ -85,7 +87,7 @@ final class Transformer {
             }
             Attention.run(q: q, cache: cache, layer: index, slots: slots, positions: positions, heads: c.heads,
                           kvHeads: c.kvHeads, headWidth: c.headWidth, into: attention, quantized: quantizedWide,
-                          pool: pool)
+                          scratch: attentionScratch, pool: pool)
             MatMul.multiply(layer.output, quantizedWide, into: projected, precision: precision, pool: pool)
             normalize(adding: projected, weight: layer.ffnNorm, rows: batch)
             MatMul.gatedUnit(gate: (layer.gate, gate), up: (layer.up, up), input: quantizedWide, into: quantizedHidden,
@@ -110,11 +112,17 @@ final class Transformer {
     private func normalize(adding residual: FloatMatrix?, weight: [Float], rows: Int) {
         let c = model.config
         quantizedWide.prepare(normed, rows: rows)
-        let x = self.x, normed = self.normed, quantized = quantizedWide
-        pool.parallelFor(rows, grain: rows > 8 ? 1 : rows) { range in
-            if let residual { VectorOps.add(x, residual, rows: range) }
-            VectorOps.rmsNorm(x, weight: weight, epsilon: c.rmsEpsilon, rows: range, into: normed)
-            quantized.quantize(rows: range, blocks: 0..<(c.width / 32))
+        struct Body: ParallelBody {
+            let x: FloatMatrix, residual: FloatMatrix?, normed: FloatMatrix, quantized: QuantizedActivations
+            let weight: [Float], epsilon: Float, blocks: Int
+            func run(_ range: Range<Int>, thread: Int) {
+                if let residual { VectorOps.add(x, residual, rows: range) }
+                VectorOps.rmsNorm(x, weight: weight, epsilon: epsilon, rows: range, into: normed)
+                quantized.quantize(rows: range, blocks: 0..<blocks)
+            }
         }
+        pool.parallelFor(rows, grain: rows > 8 ? 1 : rows,
+                         Body(x: x, residual: residual, normed: normed, quantized: quantizedWide, weight: weight,
+                              epsilon: c.rmsEpsilon, blocks: c.width / 32))
     }
 }

@@ -73,11 +73,15 @@ public enum Attention {
     ///
     /// With `quantized`, the output rows are also quantized into it (as `quantized.quantize(out, rows:)` would),
     /// each head's blocks by the thread that computed them when heads span whole blocks of 32.
+    ///
+    /// `scratch` (for `pool`'s threads and at least the longest position + 1) makes the call allocate nothing;
+    /// without it, one is allocated for this call.
     public static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
                            heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
-                           quantized: QuantizedActivations? = nil, pool: ThreadPool) {
+                           quantized: QuantizedActivations? = nil, scratch: AttentionScratch? = nil,
+                           pool: ThreadPool) {
         run(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads, kvHeads: kvHeads,
-            headWidth: headWidth, into: out, quantized: quantized, pool: pool, wide: wideAvailable)
+            headWidth: headWidth, into: out, quantized: quantized, scratch: scratch, pool: pool, wide: wideAvailable)
     }
 
     /// Whether the processor runs `HalfAttention`'s AVX-512 code.
@@ -87,10 +91,16 @@ public enum Attention {
     /// it) or the AVX2 one; both give the same bits.
     static func run(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
                     heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
-                    quantized: QuantizedActivations? = nil, pool: ThreadPool, wide: Bool) {
+                    quantized: QuantizedActivations? = nil, scratch: AttentionScratch? = nil, pool: ThreadPool,
+                    wide: Bool) {
         let batch = slots.count
         precondition(positions.count == batch && heads % kvHeads == 0 && kvHeads * headWidth == cache.width)
         precondition(q.columns == heads * headWidth && out.columns == q.columns && headWidth % 8 == 0)
+        var longestPosition = 0
+        for position in positions { longestPosition = max(longestPosition, position) }
+        let scratch = scratch ?? AttentionScratch(positions: longestPosition + 1, threads: pool.threadCount)
+        precondition(longestPosition < scratch.positions && scratch.threads >= pool.threadCount,
+                     "scratch for \(scratch.positions) positions on \(scratch.threads) threads")
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
         // Heads of whole blocks are quantized by their task; otherwise all rows at the end.
@@ -100,43 +110,54 @@ public enum Attention {
         #if arch(x86_64)
         if wide && cache.element == .f16 {
             runWide(q: q, cache: cache, layer: layer, slots: slots, positions: positions, heads: heads,
-                    kvHeads: kvHeads, headWidth: headWidth, into: out, quantized: perTask ? quantized : nil, pool: pool)
+                    kvHeads: kvHeads, headWidth: headWidth, into: out, quantized: perTask ? quantized : nil,
+                    scratch: scratch, pool: pool)
             return
         }
         #endif
         let taskQuantized = perTask ? quantized : nil
+        /// One task per batch row and query head; a `ParallelBody` rather than a closure, so no allocation.
+        struct Body: ParallelBody {
+            let q: FloatMatrix, out: FloatMatrix, cache: KVCache, layer: Int
+            let slotList: UnsafeBufferPointer<Int>, positionList: UnsafeBufferPointer<Int>
+            let heads: Int, group: Int, headWidth: Int, scale: Float
+            let taskQuantized: QuantizedActivations?, scratch: AttentionScratch
+            func run(_ range: Range<Int>, thread: Int) {
+                var longest = 0
+                for task in range { longest = max(longest, positionList[task / heads]) }
+                let p = scratch.region(thread), weights = p + (longest + 8)
+                for task in range {
+                    let b = task / heads, h = task % heads
+                    precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                    let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + (h / group) * headWidth
+                    let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                    let count = positionList[b] + 1
+                    switch cache.element {
+                    case .f16:
+                        Attention.roundToHalf(query, count: headWidth)
+                        Attention.halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
+                                             count: count, width: headWidth, scale: scale, into: p)
+                        Attention.onlineSoftmaxHalf(scores: p, weights: weights, values: cache.values + 2 * base,
+                                                    stride: cache.width, count: count, width: headWidth,
+                                                    into: target)
+                    case .f32:
+                        Attention.scores(FloatElement.self, query: query, keys: cache.keys + 4 * base,
+                                         stride: cache.width, count: count, width: headWidth, scale: scale, into: p)
+                        VectorOps.softmax(p, count: count)
+                        Attention.weightedSum(FloatElement.self, weights: p, values: cache.values + 4 * base,
+                                              stride: cache.width, count: count, width: headWidth, into: target)
+                    }
+                    taskQuantized?.quantize(rows: b..<(b + 1),
+                                            blocks: (h * headWidth / 32)..<((h + 1) * headWidth / 32))
+                }
+            }
+        }
         slots.withUnsafeBufferPointer { slotList in
             positions.withUnsafeBufferPointer { positionList in
-                pool.parallelFor(batch * heads) { range in
-                    var longest = 0
-                    for task in range { longest = max(longest, positionList[task / heads]) }
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * (longest + 8)) { scratch in
-                        let p = scratch.baseAddress.unsafelyUnwrapped, weights = p + (longest + 8)
-                        for task in range {
-                            let b = task / heads, h = task % heads
-                            precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
-                            let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + (h / group) * headWidth
-                            let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
-                            let count = positionList[b] + 1
-                            switch cache.element {
-                            case .f16:
-                                roundToHalf(query, count: headWidth)
-                                halfScores(query: query, keys: cache.keys + 2 * base, stride: cache.width,
-                                           count: count, width: headWidth, scale: scale, into: p)
-                                onlineSoftmaxHalf(scores: p, weights: weights, values: cache.values + 2 * base,
-                                                  stride: cache.width, count: count, width: headWidth, into: target)
-                            case .f32:
-                                scores(FloatElement.self, query: query, keys: cache.keys + 4 * base, stride: cache.width,
-                                       count: count, width: headWidth, scale: scale, into: p)
-                                VectorOps.softmax(p, count: count)
-                                weightedSum(FloatElement.self, weights: p, values: cache.values + 4 * base,
-                                            stride: cache.width, count: count, width: headWidth, into: target)
-                            }
-                            taskQuantized?.quantize(rows: b..<(b + 1),
-                                                    blocks: (h * headWidth / 32)..<((h + 1) * headWidth / 32))
-                        }
-                    }
-                }
+                pool.parallelFor(batch * heads, Body(q: q, out: out, cache: cache, layer: layer, slotList: slotList,
+                                                     positionList: positionList, heads: heads, group: group,
+                                                     headWidth: headWidth, scale: scale, taskQuantized: taskQuantized,
+                                                     scratch: scratch))
             }
         }
     }
@@ -146,43 +167,50 @@ public enum Attention {
     /// `HalfAttention` three at a time (sharing each key and value load), any rest one by one.
     static func runWide(q: FloatMatrix, cache: KVCache, layer: Int, slots: [Int], positions: [Int],
                         heads: Int, kvHeads: Int, headWidth: Int, into out: FloatMatrix,
-                        quantized: QuantizedActivations?, pool: ThreadPool) {
+                        quantized: QuantizedActivations?, scratch: AttentionScratch, pool: ThreadPool) {
         let group = heads / kvHeads
         let scale = 1 / Float(headWidth).squareRoot()
-        slots.withUnsafeBufferPointer { slotList in
-            positions.withUnsafeBufferPointer { positionList in
-                pool.parallelFor(slots.count * kvHeads) { range in
-                    var longest = 0
-                    for task in range { longest = max(longest, positionList[task / kvHeads]) }
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * (longest + 1)) { scratch in
-                        let p = scratch.baseAddress.unsafelyUnwrapped
-                        for task in range {
-                            let b = task / kvHeads, g = task % kvHeads
-                            precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
-                            let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
-                            let keys = UnsafeRawPointer(cache.keys + 2 * base)
-                            let values = UnsafeRawPointer(cache.values + 2 * base)
-                            let count = positionList[b] + 1
-                            var h = g * group
-                            while h < (g + 1) * group {
-                                let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
-                                if h + 3 <= (g + 1) * group {
-                                    HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
-                                                             values: values, stride: cache.width, count: count,
-                                                             width: headWidth, scale: scale, scratch: p, into: target)
-                                    h += 3
-                                } else {
-                                    HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
-                                                       count: count, width: headWidth, scale: scale, scratch: p,
-                                                       into: target)
-                                    h += 1
-                                }
-                            }
-                            quantized?.quantize(rows: b..<(b + 1),
-                                                blocks: (g * group * headWidth / 32)..<((g + 1) * group * headWidth / 32))
+        /// One task per batch row and key-value head.
+        struct Body: ParallelBody {
+            let q: FloatMatrix, out: FloatMatrix, cache: KVCache, layer: Int
+            let slotList: UnsafeBufferPointer<Int>, positionList: UnsafeBufferPointer<Int>
+            let kvHeads: Int, group: Int, headWidth: Int, scale: Float
+            let quantized: QuantizedActivations?, scratch: AttentionScratch
+            func run(_ range: Range<Int>, thread: Int) {
+                let p = scratch.region(thread)
+                for task in range {
+                    let b = task / kvHeads, g = task % kvHeads
+                    precondition(positionList[b] < cache.capacity && slotList[b] < cache.slots)
+                    let base = cache.offset(layer: layer, slot: slotList[b], position: 0) + g * headWidth
+                    let keys = UnsafeRawPointer(cache.keys + 2 * base)
+                    let values = UnsafeRawPointer(cache.values + 2 * base)
+                    let count = positionList[b] + 1
+                    var h = g * group
+                    while h < (g + 1) * group {
+                        let query = q.row(b) + h * headWidth, target = out.row(b) + h * headWidth
+                        if h + 3 <= (g + 1) * group {
+                            HalfAttention.threeHeads(queries: query, queryStride: headWidth, keys: keys,
+                                                     values: values, stride: cache.width, count: count,
+                                                     width: headWidth, scale: scale, scratch: p, into: target)
+                            h += 3
+                        } else {
+                            HalfAttention.head(query: query, keys: keys, values: values, stride: cache.width,
+                                               count: count, width: headWidth, scale: scale, scratch: p,
+                                               into: target)
+                            h += 1
                         }
                     }
+                    quantized?.quantize(rows: b..<(b + 1),
+                                        blocks: (g * group * headWidth / 32)..<((g + 1) * group * headWidth / 32))
                 }
+            }
+        }
+        slots.withUnsafeBufferPointer { slotList in
+            positions.withUnsafeBufferPointer { positionList in
+                pool.parallelFor(slots.count * kvHeads, Body(q: q, out: out, cache: cache, layer: layer,
+                                                             slotList: slotList, positionList: positionList,
+                                                             kvHeads: kvHeads, group: group, headWidth: headWidth,
+                                                             scale: scale, quantized: quantized, scratch: scratch))
             }
         }
     }

@@ -35,9 +35,14 @@ public enum MatMul {
         precondition(y.columns == w.rows && y.rows >= x.rows, "output is \(y.rows)×\(y.columns)")
         let batch = x.rows
         let grain = pool.grain(for: w.rows, chunksPerThread: chunksPerThread(batch: batch), multiple: 4)
-        pool.parallelFor(w.rows, grain: grain) { range in
-            multiplyRows(w, x, y, rows: range, batch: batch, precision: precision)
+        // The loops of the per-token path are `ParallelBody` values rather than closures: no allocation.
+        struct Body: ParallelBody {
+            let w: WeightMatrix, x: QuantizedActivations, y: FloatMatrix, batch: Int, precision: ActivationPrecision
+            func run(_ range: Range<Int>, thread: Int) {
+                MatMul.multiplyRows(w, x, y, rows: range, batch: batch, precision: precision)
+            }
         }
+        pool.parallelFor(w.rows, grain: grain, Body(w: w, x: x, y: y, batch: batch, precision: precision))
     }
 
     /// Two or three products of the same activations in one parallel loop (q, k, v; gate, up), so the threads
@@ -54,20 +59,27 @@ public enum MatMul {
         let a = first.0.rows, b = second.0.rows, c = third?.0.rows ?? 0
         let total = a + b + c
         let grain = pool.grain(for: total, chunksPerThread: chunksPerThread(batch: batch), multiple: 4)
-        pool.parallelFor(total, grain: grain) { range in
-            if range.lowerBound < a {
-                multiplyRows(first.0, x, first.1, rows: range.lowerBound..<min(range.upperBound, a), batch: batch,
-                             precision: precision)
-            }
-            if range.upperBound > a && range.lowerBound < a + b {
-                let rows = (max(range.lowerBound, a) - a)..<(min(range.upperBound, a + b) - a)
-                multiplyRows(second.0, x, second.1, rows: rows, batch: batch, precision: precision)
-            }
-            if let third, range.upperBound > a + b {
-                let rows = (max(range.lowerBound, a + b) - a - b)..<(range.upperBound - a - b)
-                multiplyRows(third.0, x, third.1, rows: rows, batch: batch, precision: precision)
+        struct Body: ParallelBody {
+            let first: (WeightMatrix, FloatMatrix), second: (WeightMatrix, FloatMatrix)
+            let third: (WeightMatrix, FloatMatrix)?
+            let x: QuantizedActivations, a: Int, b: Int, batch: Int, precision: ActivationPrecision
+            func run(_ range: Range<Int>, thread: Int) {
+                if range.lowerBound < a {
+                    MatMul.multiplyRows(first.0, x, first.1, rows: range.lowerBound..<min(range.upperBound, a),
+                                        batch: batch, precision: precision)
+                }
+                if range.upperBound > a && range.lowerBound < a + b {
+                    let rows = (max(range.lowerBound, a) - a)..<(min(range.upperBound, a + b) - a)
+                    MatMul.multiplyRows(second.0, x, second.1, rows: rows, batch: batch, precision: precision)
+                }
+                if let third, range.upperBound > a + b {
+                    let rows = (max(range.lowerBound, a + b) - a - b)..<(range.upperBound - a - b)
+                    MatMul.multiplyRows(third.0, x, third.1, rows: rows, batch: batch, precision: precision)
+                }
             }
         }
+        pool.parallelFor(total, grain: grain, Body(first: first, second: second, third: third, x: x, a: a, b: b,
+                                                   batch: batch, precision: precision))
     }
 
     /// The first half of a SwiGLU feed-forward block in one parallel loop: `gate = silu(W_gate·x) · (W_up·x)`,
@@ -84,13 +96,19 @@ public enum MatMul {
         let batch = x.rows
         hidden.prepare(gate.1, rows: batch)
         let blocks = width / 32
-        pool.parallelFor(blocks, grain: pool.grain(for: blocks, chunksPerThread: chunksPerThread(batch: batch))) { range in
-            let rows = (range.lowerBound * 32)..<(range.upperBound * 32)
-            multiplyRows(gate.0, x, gate.1, rows: rows, batch: batch, precision: precision)
-            multiplyRows(up.0, x, up.1, rows: rows, batch: batch, precision: precision)
-            VectorOps.swiGLU(gate: gate.1, up: up.1, rows: batch, columns: rows)
-            hidden.quantize(rows: 0..<batch, blocks: range)
+        struct Body: ParallelBody {
+            let gate: (WeightMatrix, FloatMatrix), up: (WeightMatrix, FloatMatrix)
+            let x: QuantizedActivations, hidden: QuantizedActivations, batch: Int, precision: ActivationPrecision
+            func run(_ range: Range<Int>, thread: Int) {
+                let rows = (range.lowerBound * 32)..<(range.upperBound * 32)
+                MatMul.multiplyRows(gate.0, x, gate.1, rows: rows, batch: batch, precision: precision)
+                MatMul.multiplyRows(up.0, x, up.1, rows: rows, batch: batch, precision: precision)
+                VectorOps.swiGLU(gate: gate.1, up: up.1, rows: batch, columns: rows)
+                hidden.quantize(rows: 0..<batch, blocks: range)
+            }
         }
+        pool.parallelFor(blocks, grain: pool.grain(for: blocks, chunksPerThread: chunksPerThread(batch: batch)),
+                         Body(gate: gate, up: up, x: x, hidden: hidden, batch: batch, precision: precision))
     }
 
     /// How finely a product's rows are split. With fewer than four activation rows a product streams its weights

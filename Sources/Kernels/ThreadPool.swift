@@ -36,14 +36,42 @@ public final class ThreadPool: Sendable {
     /// Runs `body` on chunks covering `0..<count` (each chunk at most `grain` long), on all threads, and
     /// returns when every chunk is done.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        parallelFor(count, grain: grain) { range, _ in body(range) }
+    }
+
+    /// Runs `body` on chunks covering `0..<count` as `parallelFor(_:grain:_:)` does, also passing the index of
+    /// the thread running the chunk: 0 for the caller, `1..<threadCount` for the workers. No two chunks run at
+    /// once with the same index, so `body` may use per-thread scratch memory allocated once and indexed by it.
+    ///
+    /// Handing a closure to the workers takes `withoutActuallyEscaping`, which allocates a context on the heap
+    /// per call; loops in the per-token path use the `ParallelBody` overload, which allocates nothing.
+    public func parallelFor(_ count: Int, grain: Int = 1, _ body: (_ range: Range<Int>, _ thread: Int) -> Void) {
         guard count > 0 else { return }
-        let grain = max(1, grain)
-        if threadCount == 1 || count <= grain {
-            body(0..<count)
+        if threadCount == 1 || count <= max(1, grain) {
+            body(0..<count, 0)
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            shared.run(count: count, grain: grain, body: escapable, helpers: threadCount - 1)
+            parallelFor(count, grain: grain, ClosureBody(body: escapable))
+        }
+    }
+
+    /// Runs `body.run(range, thread:)` on chunks covering `0..<count` as `parallelFor(_:grain:_:)` does, without
+    /// allocating: the workers reach `body` through a pointer to the caller's copy.
+    public func parallelFor<Body: ParallelBody>(_ count: Int, grain: Int = 1, _ body: Body) {
+        guard count > 0 else { return }
+        let grain = max(1, grain)
+        if threadCount == 1 || count <= grain {
+            body.run(0..<count, thread: 0)
+            return
+        }
+        withUnsafePointer(to: body) { pointer in
+            shared.start(count: count, grain: grain, job: Job(body: UnsafeRawPointer(pointer), type: Body.self),
+                         helpers: threadCount - 1)
+            // The caller works on its own `body` directly: only the workers copy it (see `run(at:chunks:thread:)`).
+            let chunks = ParallelChunks(shared: shared)
+            while let range = chunks.next() { body.run(range, thread: 0) }
+            shared.finish()
         }
     }
 
@@ -55,26 +83,78 @@ public final class ThreadPool: Sendable {
     }
 }
 
+/// The work of one parallel loop as a value: `run` handles one chunk, and is called from several threads at once
+/// on the same value, so each chunk may write only its own part of the output (and scratch indexed by `thread`).
+///
+/// A struct holding what the loop needs (matrices, pointers, sizes) replaces a closure's captures: the pool hands
+/// the workers its address, where a closure would need a heap-allocated escaping context per loop.
+public protocol ParallelBody {
+    /// Does the work of indices `range` on thread `thread` (0 for the caller).
+    func run(_ range: Range<Int>, thread: Int)
+
+    /// Runs the body at `pointer` (a `Self`) on the chunks `chunks` hands out; the default is the one to use.
+    static func run(at pointer: UnsafeRawPointer, chunks: ParallelChunks, thread: Int)
+}
+
+extension ParallelBody {
+    // A requirement with an inlinable default, so that each conformance gets its own specialized copy. Reading the
+    // body through the pointer copies it (retaining every object it holds): once per thread and loop here, not per
+    // chunk, where the threads' retains of the same objects would contend.
+    @inlinable
+    public static func run(at pointer: UnsafeRawPointer, chunks: ParallelChunks, thread: Int) {
+        let body = pointer.assumingMemoryBound(to: Self.self).pointee
+        while let range = chunks.next() { body.run(range, thread: thread) }
+    }
+}
+
+/// The chunks of the current parallel loop, handed out one at a time to whichever thread asks first.
+public struct ParallelChunks {
+    fileprivate let shared: Shared
+
+    /// The next chunk of the loop, or nil when all are handed out.
+    public func next() -> Range<Int>? {
+        let start = shared.nextChunk.add(shared.grain, ordering: .relaxed).oldValue
+        return start < shared.count ? start..<min(start + shared.grain, shared.count) : nil
+    }
+}
+
+/// A closure as a `ParallelBody`.
+private struct ClosureBody: ParallelBody {
+    let body: (Range<Int>, Int) -> Void
+    func run(_ range: Range<Int>, thread: Int) { body(range, thread) }
+}
+
+/// A loop's body for the workers: its address and its type, so that no closure is formed.
+private struct Job {
+    let body: UnsafeRawPointer
+    let type: any ParallelBody.Type
+
+    fileprivate func run(_ chunks: ParallelChunks, thread: Int) {
+        type.run(at: body, chunks: chunks, thread: thread)
+    }
+}
+
 /// The state the workers share with the caller.
-private final class Shared: @unchecked Sendable {
+fileprivate final class Shared: @unchecked Sendable {
     // Sendable: `job`, `count` and `grain` are written only by the caller before it publishes a new
     // generation (release) and read by workers after they observe it (acquire); the caller waits for
-    // `busy` to reach zero before returning, so the job never outlives its `parallelFor` call.
+    // `busy` to reach zero before returning, so the job (and the caller's body value it points at) never
+    // outlives its `parallelFor` call.
     let generation = Atomic<Int>(0)
     let nextChunk = Atomic<Int>(0)
     let busy = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let condition = NSCondition()
-    var job: ((Range<Int>) -> Void)?
+    var job: Job?
     var count = 0
     var grain = 1
     /// Serializes `run` calls from different callers.
     let callerLock = NSLock()
 
-    func run(count: Int, grain: Int, body: @escaping (Range<Int>) -> Void, helpers: Int) {
+    /// Publishes a loop to the workers; the caller then takes chunks itself and calls `finish`.
+    func start(count: Int, grain: Int, job: Job, helpers: Int) {
         callerLock.lock()
-        defer { callerLock.unlock() }
-        job = body
+        self.job = job
         self.count = count
         self.grain = grain
         nextChunk.store(0, ordering: .relaxed)
@@ -83,22 +163,22 @@ private final class Shared: @unchecked Sendable {
         generation.add(1, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
-        work(body)
+    }
+
+    /// Waits for the workers to finish the loop `start` published.
+    func finish() {
         var spins = 0
         while busy.load(ordering: .acquiring) > 0 {
             spins += 1
             if spins > 1000 { sched_yield() }
         }
-        job = nil
+        self.job = nil
+        callerLock.unlock()
     }
 
     @inline(__always)
-    func work(_ body: (Range<Int>) -> Void) {
-        while true {
-            let start = nextChunk.add(grain, ordering: .relaxed).oldValue
-            if start >= count { return }
-            body(start..<min(start + grain, count))
-        }
+    func work(_ job: Job, thread: Int) {
+        job.run(ParallelChunks(shared: self), thread: thread)
     }
 
     func workerLoop(index: Int) {
@@ -121,7 +201,7 @@ private final class Shared: @unchecked Sendable {
             }
             seen = current
             if stopping.load(ordering: .relaxed) { return }
-            if let job { work(job) }
+            if let job { work(job, thread: index) }
             busy.subtract(1, ordering: .releasing)
         }
     }

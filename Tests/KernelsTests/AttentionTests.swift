@@ -127,6 +127,63 @@ struct AttentionTests {
         }
     }
 
+    @Test("attention with one scratch reused across calls gives the bits of a scratch per call",
+          arguments: [1, 2, 3])
+    func attentionScratchReuse(threads: Int) {
+        let heads = 6, kvHeads = 2, width = 64, positions = 40
+        let cache = KVCache(layers: 2, slots: 4, capacity: positions, width: kvHeads * width)
+        let k = randomActivations(rows: positions, columns: kvHeads * width, seed: 20)
+        let v = randomActivations(rows: positions, columns: kvHeads * width, seed: 21)
+        for layer in 0..<2 {
+            for slot in 0..<4 {
+                for p in 0..<positions {
+                    let row = (p + 3 * slot + layer) % positions
+                    cache.store(layer: layer, slot: slot, position: p, k: k, v: v, row: row)
+                }
+            }
+        }
+        let pool = ThreadPool(threads: threads)
+        let scratch = AttentionScratch(positions: positions, threads: threads)
+        let q = randomActivations(rows: 4, columns: heads * width, seed: 22)
+        // Longer sequences after shorter ones and back: what an earlier call left in the scratch must not matter.
+        let calls: [(layer: Int, slots: [Int], positions: [Int])] = [
+            (0, [0, 1, 2, 3], [3, 9, 1, 5]), (1, [2, 0], [39, 38]), (0, [3], [0]), (1, [1, 3, 0, 2], [17, 2, 39, 8]),
+        ]
+        for wide in Attention.wideAvailable ? [false, true] : [false] {
+            for call in calls {
+                let batch = call.slots.count
+                let first = FloatMatrix(rows: batch, columns: heads * width)
+                let second = FloatMatrix(rows: batch, columns: heads * width)
+                for b in 0..<batch { first.setRow(b, q.rowArray(b)); second.setRow(b, q.rowArray(b)) }
+                let reused = FloatMatrix(rows: batch, columns: heads * width)
+                let fresh = FloatMatrix(rows: batch, columns: heads * width)
+                Attention.run(q: first, cache: cache, layer: call.layer, slots: call.slots, positions: call.positions,
+                              heads: heads, kvHeads: kvHeads, headWidth: width, into: reused, scratch: scratch,
+                              pool: pool, wide: wide)
+                Attention.run(q: second, cache: cache, layer: call.layer, slots: call.slots, positions: call.positions,
+                              heads: heads, kvHeads: kvHeads, headWidth: width, into: fresh,
+                              pool: ThreadPool(threads: 1), wide: wide)
+                for b in 0..<batch {
+                    #expect(reused.rowArray(b).map(\.bitPattern) == fresh.rowArray(b).map(\.bitPattern),
+                            "positions \(call.positions), row \(b), wide \(wide)")
+                    #expect(reused.rowArray(b).contains { $0 != 0 })
+                }
+            }
+        }
+    }
+
+    @Test("threads of an attention scratch have disjoint regions, the same on every call")
+    func scratchRegions() {
+        let scratch = AttentionScratch(positions: 100, threads: 3)
+        let regions = (0..<3).map { scratch.region($0) }
+        #expect((0..<3).map { scratch.region($0) } == regions)
+        for t in 1..<3 {
+            // Room for the AVX-512 path's 6 floats per position, whole cache lines apart.
+            #expect(regions[t] - regions[t - 1] >= 600)
+            #expect(Int(bitPattern: regions[t]) % 64 == 0)
+        }
+    }
+
     #if arch(x86_64)
     /// Every input the online softmax gives (scores minus a larger maximum, −∞ first) is ≤ 0: one in every 7
     /// bit patterns of them (all of them were compared once), the edges of glibc's ranges, and a few positive
