@@ -101,15 +101,19 @@ public enum AuditLog {
         return hasher.finalize()
     }
 
+    /// The audited table without an index on `event_id` (dropped by migration 0005): a rating
+    /// writes its values with its own event, so they are found through the rating.
+    static let valuesTable = "rating_values"
+
     /// The query for one event's rows of `table` (its audited columns, in rowid order; the
     /// event id is parameter 1). Most tables have an index on `event_id` (migration 0003);
     /// rating values have none since migration 0005 — a rating writes them with its own event,
     /// so they are found through their ratings' event index and their (rating, criterion) key.
     static func eventRows(_ table: (name: String, columns: [String])) -> String {
         let columns = table.columns.joined(separator: ", ")
-        if table.name == "rating_values" {
+        if table.name == valuesTable {
             return """
-                SELECT \(columns) FROM rating_values
+                SELECT \(columns) FROM \(valuesTable)
                 WHERE rating_id IN (SELECT id FROM ratings WHERE event_id = ?1) AND event_id = ?1 ORDER BY rowid
                 """
         }

@@ -94,10 +94,10 @@ extension Workspace {
     /// which is their events' order as the queue writes them — checked first in one pass, and
     /// sorted by SQLite when some row is out of that order.
     static func eventOrder(_ db: Database, table: String) throws -> String {
-        guard table == "rating_values" else { return "event_id, rowid" }
+        guard table == AuditLog.valuesTable else { return "event_id, rowid" }
         let ordered = try Bool.fetchOne(db, sql: """
             SELECT NOT EXISTS (
-              SELECT 1 FROM (SELECT event_id < lag(event_id) OVER (ORDER BY rowid) AS back FROM rating_values)
+              SELECT 1 FROM (SELECT event_id < lag(event_id) OVER (ORDER BY rowid) AS back FROM \(table))
               WHERE back)
             """) ?? false
         return ordered ? "rowid" : "event_id, rowid"
