@@ -44,8 +44,9 @@ let package = Package(
         .target(name: "GaitStore", dependencies: ["GaitCore", "Kernels", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 plugins: ["EmbedResources"]),
-        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-Ounchecked"] + avx512Flags)]),
-        .target(name: "Kernels", dependencies: ["KernelsAVX512"], swiftSettings: numericSettings),
+        .target(name: "CPrefetch"),
+        .target(name: "KernelsAVX512", dependencies: ["CPrefetch"], swiftSettings: [.unsafeFlags(["-Ounchecked"] + avx512Flags)]),
+        .target(name: "Kernels", dependencies: ["KernelsAVX512", "CPrefetch"], swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
         .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
         .target(name: "ModelServer", dependencies: ["Inference"]),
@@ -63,8 +64,8 @@ let package = Package(
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
         .executableTarget(
             name: "gait-bench",
-            dependencies: ["GaitCore", "GaitStore", "Inference", "Statistics", "Reports", "ReviewConsole", "Rollout",
-                           "ReportGathering"],
+            dependencies: ["GaitCore", "GaitStore", "Inference", "Kernels", "KernelsAVX512", "Statistics", "Reports", "ReviewConsole",
+                           "Rollout", "ReportGathering"],
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),

@@ -12,6 +12,7 @@ let benchmarks: [String: @Sendable ([String]) async throws -> Void] = [
     "store-reports": storeReportsBenchmark,
     "store-report": storeReportBenchmark,
     "store-build": storeBuildBenchmark,
+    "products": productsBenchmark,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -2,6 +2,7 @@
 import _Builtin_intrinsics.intel
 #endif
 import KernelsAVX512
+import CPrefetch
 
 /// Matrix products of a weight matrix with a batch of activation rows: `y[b][r] = Σ_c W[r][c] · x[b][c]`.
 ///
@@ -150,6 +151,7 @@ public enum MatMul {
             var r = rows.lowerBound
             while r + 2 <= rows.upperBound {
                 let row = w.base + r * w.rowBytes
+                gait_prefetch(row + EightRowProducts.prefetchRows * w.rowBytes, 2 * w.rowBytes)
                 for b in 0..<batch {
                     let pair = dotQuantizedPair(w.type, row, row + w.rowBytes, x, row: b, blocks: blocks)
                     out[b * stride + r] = pair.0

@@ -1,0 +1,80 @@
+import Foundation
+import Kernels
+import KernelsAVX512
+
+/// The quantized matrix products alone, the engine's main cost, on synthetic Q4_1 weights of the default
+/// model's width (576 columns): one activation row (n = 1 decode) and eight (n = 8 decode).
+///
+/// `swift run -c release gait-bench products [--threads N] [--seconds S]`
+///
+/// Two sizes: a 576 × 576 matrix (207 KB, stays in the core's L2 cache), which times the arithmetic, and
+/// 320 such matrices (66 MB, more than the L3 cache), which streams the weights from memory as decoding
+/// does. Prints nanoseconds per weight block (32 weights × all activation rows) and weight bytes read per
+/// second.
+@Sendable func productsBenchmark(_ arguments: [String]) async throws {
+    func option(_ name: String, _ fallback: String) -> String {
+        guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return fallback }
+        return arguments[i + 1]
+    }
+    let threads = Int(option("--threads", "2")) ?? 2
+    let seconds = Double(option("--seconds", "2")) ?? 2
+    let pool = ThreadPool(threads: threads)
+    let columns = 576, rows = 576
+    var generator = SystemRandomNumberGenerator()
+    let rowBytes = TensorType.q4_1.rowByteCount(elements: columns) ?? 0
+    func matrix() -> WeightMatrix {
+        var bytes = [UInt8](repeating: 0, count: rowBytes * rows)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
+        // Block scales: small positive halves (the random bytes would include NaNs).
+        for r in 0..<rows {
+            for b in 0..<(columns / 32) {
+                let offset = r * rowBytes + b * 20
+                let d = Float16(Float.random(in: 0.001...0.01, using: &generator)).bitPattern
+                let m = Float16(Float.random(in: -0.1...0, using: &generator)).bitPattern
+                bytes[offset] = UInt8(d & 0xff); bytes[offset + 1] = UInt8(d >> 8)
+                bytes[offset + 2] = UInt8(m & 0xff); bytes[offset + 3] = UInt8(m >> 8)
+            }
+        }
+        return WeightMatrix(bytes: bytes, type: .q4_1, rows: rows, columns: columns)
+    }
+    let cached = [matrix()]
+    let streamed = (0..<320).map { _ in
+        WeightMatrix(bytes: randomCopy(of: cached[0], using: &generator), type: .q4_1, rows: rows, columns: columns)
+    }
+    print("products: Q4_1 \(rows)×\(columns), \(threads) threads, \(EightRowProducts.isSupported ? "AVX-512 VNNI eight-row kernel" : "AVX2 kernels")")
+    for batch in [1, 8] {
+        let input = FloatMatrix(rows: batch, columns: columns)
+        for i in 0..<(batch * columns) { input.pointer[i] = Float.random(in: -1...1, using: &generator) }
+        let x = QuantizedActivations(capacity: batch, columns: columns)
+        x.quantize(input, rows: batch)
+        let y = FloatMatrix(rows: batch, columns: rows)
+        for (name, set) in [("in cache", cached), ("from memory", streamed)] {
+            let clock = ContinuousClock()
+            var products = 0
+            let start = clock.now
+            repeat {
+                for w in set { MatMul.multiply(w, x, into: y, pool: pool) }
+                products += set.count
+            } while (clock.now - start) < .seconds(seconds)
+            let elapsed = clock.now - start
+            let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let blocks = Double(products * rows * columns / 32)
+            let bytes = Double(products * rows * rowBytes)
+            print(String(format: "  n = %d, %@: %.2f ns per block, %.1f GB/s of weights, %.0f products/s",
+                         batch, name, total / blocks * 1e9, bytes / total / 1e9, Double(products) / total))
+        }
+    }
+}
+
+/// A matrix of the same shape as `source` with fresh random quants and the same block scales.
+private func randomCopy(of source: WeightMatrix, using generator: inout SystemRandomNumberGenerator) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: source.rowBytes * source.rows)
+    for r in 0..<source.rows {
+        let row = source.rowBytes(r)
+        for i in 0..<source.rowBytes { bytes[r * source.rowBytes + i] = row[i] }
+    }
+    for i in stride(from: 0, to: bytes.count, by: 20) {
+        for j in 4..<20 { bytes[i + j] = UInt8.random(in: 0...255, using: &generator) }
+    }
+    return bytes
+}
