@@ -24,7 +24,7 @@ public final class QuantizedActivations: @unchecked Sendable {
     let tileScales: UnsafeMutablePointer<Float>
     let tileSums: UnsafeMutablePointer<Float>
     /// With AVX-512 VNNI (`EightRowProducts`), per group of eight rows and block: the quants lane by lane
-    /// (`[j][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight sums, and each
+    /// (`[j mod 4][j / 4][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight sums, and each
     /// lane's `−128 · Σq` as `Int32` (laid out as the quants).
     let laneQuants: UnsafeMutableRawPointer?
     let laneScales: UnsafeMutablePointer<Float>?
@@ -125,9 +125,10 @@ public final class QuantizedActivations: @unchecked Sendable {
                     let corrections = UnsafeMutableRawPointer(laneCorrections + block * 64 + k)
                     let totals = Self.laneSums(q)
                     for j in 0..<8 {
+                        let lane = EightRowProducts.laneOffset(j)
                         tile.storeBytes(of: q.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self),
-                                        toByteOffset: 32 * j, as: UInt32.self)
-                        corrections.storeBytes(of: -128 * totals[j], toByteOffset: 32 * j, as: Int32.self)
+                                        toByteOffset: lane, as: UInt32.self)
+                        corrections.storeBytes(of: -128 * totals[j], toByteOffset: lane, as: Int32.self)
                     }
                     laneScales[block * 8 + k] = scales[r * blocks + b]
                     laneSums[block * 8 + k] = sums[r * blocks + b]

@@ -16,8 +16,8 @@ import CPrefetch
 /// row, lane `j` summing the four byte products of elements `4j…4j+3` of a block (low nibbles are elements
 /// 0…15, high nibbles 16…31), scale each block's integer lane sums by `d_w · d_x` with a fused multiply-add,
 /// and add the lanes in `hsum_float_8`'s order at the end. Here a register holds lane `j` of all eight rows
-/// instead (the activations are laid out for it, `[block][j][row][4 bytes]`), against weight dword `j`
-/// broadcast to all eight, so:
+/// instead (the activations are laid out for it, `[block][j mod 4][j / 4][row][4 bytes]`: lanes `j` and
+/// `j + 4` side by side), against weight dword `j` broadcast to all eight, so:
 /// - one `d_w · d_x` multiply per block serves all eight rows (instead of one per row pair and lane group),
 /// - every lane still sums the same four byte products (`vpdpbusd` does not saturate) and is scaled and
 ///   accumulated block by block in the same order,
@@ -26,7 +26,10 @@ import CPrefetch
 ///
 /// High nibbles are masked with `0xf0` rather than shifted, which makes their products 16 times larger; their
 /// scale is `d_w · d_x / 16`, exact (a power of two, far from the subnormals), so `fma(d/16, 16p, acc)` rounds
-/// exactly as `fma(d, p, acc)`. Signed Q8_0 weights are biased to unsigned (`w + 128`, `vpdpbusd` takes
+/// exactly as `fma(d, p, acc)`. A 4-bit weight dword `j < 4` holds the low nibbles of lane `j` and the high
+/// nibbles of lane `j + 4`, so Q4_0 and Q4_1 work on both lanes in one 512-bit register: one broadcast, one
+/// mask, one `vpdpbusd`, one conversion and one fused multiply-add (scale `d_w · d_x` below, `/ 16` above) per
+/// pair, half the instructions of two 256-bit ones. Signed Q8_0 weights are biased to unsigned (`w + 128`, `vpdpbusd` takes
 /// unsigned × signed bytes) and each lane starts from `−128 · Σx` of its four activations: the integer sum is
 /// exact, so nothing changes.
 public enum EightRowProducts {
@@ -74,7 +77,7 @@ public enum EightRowProducts {
     /// - Parameters:
     ///   - weights: the first weight row; rows are `rowBytes` apart, `blocks` blocks of 32 each.
     ///   - quants: the eight rows' quants, `tileBytes` per block: four bytes of lane `j` of row `k` at
-    ///     `32 · j + 4 · k`.
+    ///     `laneOffset(j) + 4 · k`.
     ///   - scales: per block, the eight rows' scales `d_x` (eight floats).
     ///   - sums: per block, the eight rows' `s = d_x · Σq` (Q4_0 and Q4_1).
     ///   - corrections: per block, `−128 · Σ` of each lane's four quants as `Int32`, laid out as `quants` (Q8_0).
@@ -100,6 +103,10 @@ public enum EightRowProducts {
             for k in 0..<8 { output[(first + k) * outputStride + r] = s[k] }
         }
     }
+
+    /// Where lane `j` of a block's tile starts: lanes `j` and `j + 4` are adjacent, one 512-bit register.
+    @inlinable
+    public static func laneOffset(_ j: Int) -> Int { 64 * (j % 4) + 32 * (j / 4) }
 
     /// `vpdpbusd` on 256 bits (the unmasked intrinsic is a C macro Swift cannot import; an all-ones mask folds away).
     @inline(__always)
@@ -129,15 +136,22 @@ public enum EightRowProducts {
         ((a.0 + a.4) + (a.2 + a.6)) + ((a.1 + a.5) + (a.3 + a.7))
     }
 
-    /// One Q4_0 or Q4_1 row (Q4_0 as Q4_1 with `m = −8d`, exact) against the eight activation rows.
+    @inline(__always)
+    static func loadInt512(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Int64> {
+        p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int64>.self)
+    }
+
+    /// One Q4_0 or Q4_1 row (Q4_0 as Q4_1 with `m = −8d`, exact) against the eight activation rows. Register
+    /// `a_k` holds the running sums of lane `k` (low half) and lane `k + 4` (high half) of the eight rows.
     @inline(__always)
     static func nibbleRow(_ row: UnsafeRawPointer, blockBytes: Int, offset: Bool, blocks: Int,
                           quants: UnsafeRawPointer, scales: UnsafeRawPointer, sums: UnsafeRawPointer) -> SIMD8<Float> {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
         var o = SIMD8<Float>()
-        let zero = _mm256_setzero_si256()
-        let lowMask = _mm256_set1_epi8(0x0f), highMask = _mm256_set1_epi8(-16)
+        let zero = _mm512_setzero_si512()
+        // Low nibbles for the lower lane of a pair, high nibbles (16 times their value) for the upper one.
+        let mask = unsafeBitCast(SIMD64<UInt8>(lowHalf: SIMD32(repeating: 0x0f), highHalf: SIMD32(repeating: 0xf0)),
+                                 to: SIMD8<Int64>.self)
         let sixteenth = SIMD8<Float>(repeating: 0.0625)
         let nibbleOffset = offset ? 4 : 2
         for i in 0..<blocks {
@@ -145,23 +159,22 @@ public enum EightRowProducts {
             let d = half(p, 0)
             let m = offset ? half(p, 2) : -8 * d
             let ds = SIMD8<Float>(repeating: d) * load(scales, i * 32)
-            let ds16 = ds * sixteenth
+            let scale = SIMD16<Float>(lowHalf: ds, highHalf: ds * sixteenth)
             o = o.addingProduct(SIMD8<Float>(repeating: m), load(sums, i * 32))
             let x = quants + i * 256
             @inline(__always)
-            func step(_ k: Int, _ low: inout SIMD8<Float>, _ high: inout SIMD8<Float>) {
-                let packed = _mm256_set1_epi32(p.loadUnaligned(fromByteOffset: nibbleOffset + 4 * k, as: Int32.self))
-                let pl = dpbusd(zero, _mm256_and_si256(packed, lowMask), loadInt(x, 32 * k))
-                let ph = dpbusd(zero, _mm256_and_si256(packed, highMask), loadInt(x, 32 * k + 128))
-                low = _mm256_fmadd_ps(ds, _mm256_cvtepi32_ps(pl), low)
-                high = _mm256_fmadd_ps(ds16, _mm256_cvtepi32_ps(ph), high)
+            func step(_ k: Int, _ acc: inout SIMD16<Float>) {
+                let packed = _mm512_set1_epi32(p.loadUnaligned(fromByteOffset: nibbleOffset + 4 * k, as: Int32.self))
+                let product = _mm512_dpbusd_epi32(zero, _mm512_and_si512(packed, mask), loadInt512(x, 64 * k))
+                acc = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(product), acc)
             }
-            step(0, &a0, &a4)
-            step(1, &a1, &a5)
-            step(2, &a2, &a6)
-            step(3, &a3, &a7)
+            step(0, &a0)
+            step(1, &a1)
+            step(2, &a2)
+            step(3, &a3)
         }
-        return lanesSum((a0, a1, a2, a3, a4, a5, a6, a7)) + o
+        return lanesSum((a0.lowHalf, a1.lowHalf, a2.lowHalf, a3.lowHalf,
+                         a0.highHalf, a1.highHalf, a2.highHalf, a3.highHalf)) + o
     }
 
     /// One Q8_0 row against the eight activation rows.
@@ -179,7 +192,7 @@ public enum EightRowProducts {
             func step(_ j: Int, _ acc: inout SIMD8<Float>) {
                 let w = _mm256_xor_si256(_mm256_set1_epi32(p.loadUnaligned(fromByteOffset: 2 + 4 * j, as: Int32.self)),
                                          bias)
-                let product = dpbusd(loadInt(c, 32 * j), w, loadInt(x, 32 * j))
+                let product = dpbusd(loadInt(c, laneOffset(j)), w, loadInt(x, laneOffset(j)))
                 acc = _mm256_fmadd_ps(ds, _mm256_cvtepi32_ps(product), acc)
             }
             step(0, &a0)
