@@ -114,9 +114,11 @@ public enum EightRowProducts {
         _mm256_mask_dpbusd_epi32(sum, 0xff, unsigned, signed)
     }
 
+    /// The half at `offset` as eight floats: broadcast as a half and converted once (two instructions where a
+    /// scalar conversion and a broadcast take four).
     @inline(__always)
-    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
-        Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    static func halves(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        _mm256_cvtph_ps(_mm_set1_epi16(p.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
     }
 
     @inline(__always)
@@ -156,11 +158,11 @@ public enum EightRowProducts {
         let nibbleOffset = offset ? 4 : 2
         for i in 0..<blocks {
             let p = row + i * blockBytes
-            let d = half(p, 0)
-            let m = offset ? half(p, 2) : -8 * d
-            let ds = SIMD8<Float>(repeating: d) * load(scales, i * 32)
+            let d = halves(p, 0)
+            let m = offset ? halves(p, 2) : -8 * d
+            let ds = d * load(scales, i * 32)
             let scale = SIMD16<Float>(lowHalf: ds, highHalf: ds * sixteenth)
-            o = o.addingProduct(SIMD8<Float>(repeating: m), load(sums, i * 32))
+            o = o.addingProduct(m, load(sums, i * 32))
             let x = quants + i * 256
             @inline(__always)
             func step(_ k: Int, _ acc: inout SIMD16<Float>) {
@@ -186,7 +188,7 @@ public enum EightRowProducts {
         let bias = _mm256_set1_epi8(-128)
         for i in 0..<blocks {
             let p = row + i * 34
-            let ds = SIMD8<Float>(repeating: half(p, 0)) * load(scales, i * 32)
+            let ds = halves(p, 0) * load(scales, i * 32)
             let x = quants + i * 256, c = corrections + i * 256
             @inline(__always)
             func step(_ j: Int, _ acc: inout SIMD8<Float>) {
