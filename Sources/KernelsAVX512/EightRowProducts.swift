@@ -175,8 +175,17 @@ public enum EightRowProducts {
             step(2, &a2)
             step(3, &a3)
         }
-        return lanesSum((a0.lowHalf, a1.lowHalf, a2.lowHalf, a3.lowHalf,
-                         a0.highHalf, a1.highHalf, a2.highHalf, a3.highHalf)) + o
+        // `lanesSum`'s order: (a_0 + a_4) + (a_2 + a_6), (a_1 + a_5) + (a_3 + a_7).
+        let b0 = pairSum(a0), b1 = pairSum(a1), b2 = pairSum(a2), b3 = pairSum(a3)
+        return ((b0 + b2) + (b1 + b3)) + o
+    }
+
+    /// The low half of `a` plus its high half (one permute and an add: the standard library's `lowHalf` and
+    /// `highHalf` go element by element).
+    @inline(__always)
+    static func pairSum(_ a: SIMD16<Float>) -> SIMD8<Float> {
+        let swapped = _mm512_permutexvar_ps(_mm512_set_epi32(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8), a)
+        return _mm512_castps512_ps256(a) + _mm512_castps512_ps256(swapped)
     }
 
     /// One Q8_0 row against the eight activation rows.
