@@ -105,6 +105,9 @@ public final class LocalEngine: Sendable {
         for candidate in 0..<n {
             histories[candidate].reserveCapacity(promptTokens.count + maxTokens)
             generated[candidate].reserveCapacity(maxTokens)
+            // Room for sixteen bytes a token (the default model's pieces average about four), so the text
+            // rarely grows while decoding.
+            texts[candidate].reserveCapacity(16 * maxTokens)
         }
         while !active.isEmpty {
             try Task.checkCancellation()
