@@ -197,7 +197,7 @@ import Testing
     func streamingFromTheStoreFindsWhatReadingEveryRatingFinds(request: AuditRequest) throws {
         // The biased workspace with overlap 3: a third rater answers or discards a few items, so items
         // differ in their numbers of answers.
-        var fixture = try biasedWorkspace(overlap: 3)
+        let fixture = try biasedWorkspace(overlap: 3)
         try fixture.rate("cy") { prompt in
             let i = Self.index(prompt)
             return i % 5 == 0 ? [:] : i % 3 == 0 ? helpfulness(2, "no", "no") : nil

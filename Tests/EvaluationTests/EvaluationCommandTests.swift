@@ -42,8 +42,8 @@ import Testing
     static func gait(_ arguments: [String], in folder: Folder) throws -> Result {
         let out = folder.url.appendingPathComponent("stdout-\(UUID().uuidString)")
         let err = folder.url.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments + ["--db", folder.database]

@@ -155,7 +155,7 @@ final class ScriptedGenerator: Generator, Sendable {
         let pipeline = GenerationPipeline(workspace: workspace, generator: ScriptedGenerator(), config: .defaults)
         let summary = try await pipeline.start(Self.spec(.crawl, rubric: "preference"))
         #expect(summary.itemsQueued == 20)
-        let pairs = try await workspace.writer.read { db in
+        let pairs = try workspace.writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT a.prompt_id, b.prompt_id, a.idx, b.idx FROM items i
                 JOIN candidates a ON a.id = i.candidate_a JOIN candidates b ON b.id = i.candidate_b
