@@ -45,7 +45,8 @@ let package = Package(
                                                   .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 plugins: ["EmbedResources"]),
         .target(name: "CPrefetch"),
-        .target(name: "KernelsAVX512", dependencies: ["CPrefetch"], swiftSettings: [.unsafeFlags(["-Ounchecked"] + avx512Flags)]),
+        .target(name: "KernelsAVX512", dependencies: ["CPrefetch"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"] + avx512Flags)]),
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "CPrefetch"], swiftSettings: numericSettings),
         .target(name: "Inference", dependencies: ["Kernels", "GaitCore"], swiftSettings: numericSettings),
         .target(name: "Generation", dependencies: ["GaitCore", "GaitStore", "Inference"]),
@@ -64,8 +65,8 @@ let package = Package(
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
         .executableTarget(
             name: "gait-bench",
-            dependencies: ["GaitCore", "GaitStore", "Inference", "Kernels", "KernelsAVX512", "Statistics", "Reports", "ReviewConsole",
-                           "Rollout", "ReportGathering"],
+            dependencies: ["GaitCore", "GaitStore", "Inference", "Kernels", "KernelsAVX512", "Statistics", "Reports",
+                           "ReviewConsole", "Rollout", "ReportGathering"],
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),

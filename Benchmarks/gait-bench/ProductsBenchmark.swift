@@ -21,14 +21,14 @@ import KernelsAVX512
     let pool = ThreadPool(threads: threads)
     let columns = 576, rows = 576
     var generator = SystemRandomNumberGenerator()
-    let rowBytes = TensorType.q4_1.rowByteCount(elements: columns) ?? 0
+    let rowBytes = TensorType.q4_1.rowByteCount(elements: columns) ?? 0, blockBytes = rowBytes / (columns / 32)
     func matrix() -> WeightMatrix {
         var bytes = [UInt8](repeating: 0, count: rowBytes * rows)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
         // Block scales: small positive halves (the random bytes would include NaNs).
         for r in 0..<rows {
             for b in 0..<(columns / 32) {
-                let offset = r * rowBytes + b * 20
+                let offset = r * rowBytes + b * blockBytes
                 let d = Float16(Float.random(in: 0.001...0.01, using: &generator)).bitPattern
                 let m = Float16(Float.random(in: -0.1...0, using: &generator)).bitPattern
                 bytes[offset] = UInt8(d & 0xff); bytes[offset + 1] = UInt8(d >> 8)
@@ -39,9 +39,11 @@ import KernelsAVX512
     }
     let cached = [matrix()]
     let streamed = (0..<320).map { _ in
-        WeightMatrix(bytes: randomCopy(of: cached[0], using: &generator), type: .q4_1, rows: rows, columns: columns)
+        WeightMatrix(bytes: randomCopy(of: cached[0], blockBytes: blockBytes, using: &generator), type: .q4_1,
+                     rows: rows, columns: columns)
     }
-    print("products: Q4_1 \(rows)×\(columns), \(threads) threads, \(EightRowProducts.isSupported ? "AVX-512 VNNI eight-row kernel" : "AVX2 kernels")")
+    let kernels = EightRowProducts.isSupported ? "AVX-512 VNNI eight-row kernel" : "AVX2 kernels"
+    print("products: Q4_1 \(rows)×\(columns), \(threads) threads, \(kernels)")
     for batch in [1, 8] {
         let input = FloatMatrix(rows: batch, columns: columns)
         for i in 0..<(batch * columns) { input.pointer[i] = Float.random(in: -1...1, using: &generator) }
@@ -66,15 +68,16 @@ import KernelsAVX512
     }
 }
 
-/// A matrix of the same shape as `source` with fresh random quants and the same block scales.
-private func randomCopy(of source: WeightMatrix, using generator: inout SystemRandomNumberGenerator) -> [UInt8] {
+/// A Q4_1 matrix of the same shape as `source` with fresh random quants and the same block scales.
+private func randomCopy(of source: WeightMatrix, blockBytes: Int,
+                        using generator: inout SystemRandomNumberGenerator) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: source.rowBytes * source.rows)
     for r in 0..<source.rows {
         let row = source.rowBytes(r)
         for i in 0..<source.rowBytes { bytes[r * source.rowBytes + i] = row[i] }
     }
-    for i in stride(from: 0, to: bytes.count, by: 20) {
-        for j in 4..<20 { bytes[i + j] = UInt8.random(in: 0...255, using: &generator) }
+    for i in stride(from: 0, to: bytes.count, by: blockBytes) {
+        for j in 4..<blockBytes { bytes[i + j] = UInt8.random(in: 0...255, using: &generator) }
     }
     return bytes
 }

@@ -24,8 +24,8 @@ public final class QuantizedActivations: @unchecked Sendable {
     let tileScales: UnsafeMutablePointer<Float>
     let tileSums: UnsafeMutablePointer<Float>
     /// With AVX-512 VNNI (`EightRowProducts`), per group of eight rows and block: the quants lane by lane
-    /// (`[j mod 4][j / 4][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight sums, and each
-    /// lane's `−128 · Σq` as `Int32` (laid out as the quants).
+    /// (`[j mod 4][j / 4][row][4 bytes]`, `EightRowProducts.tileBytes` a block), the eight scales, the eight
+    /// sums, and each lane's `−128 · Σq` as `Int32` (laid out as the quants).
     let laneQuants: UnsafeMutableRawPointer?
     let laneScales: UnsafeMutablePointer<Float>?
     let laneSums: UnsafeMutablePointer<Float>?

@@ -6,7 +6,7 @@ import Glibc
 #endif
 import CPrefetch
 
-/// Quantized products of weight rows with eight activation rows at a time on AVX-512 VNNI (in 256-bit
+/// Quantized products of weight rows with eight activation rows at a time on AVX-512 VNNI (in 256- and 512-bit
 /// registers), for the batched decode of several candidates and for prompts.
 ///
 /// This module alone is compiled for AVX-512 (F, BW, VL, VNNI); `Kernels` calls it only when `isSupported`
@@ -29,9 +29,9 @@ import CPrefetch
 /// exactly as `fma(d, p, acc)`. A 4-bit weight dword `j < 4` holds the low nibbles of lane `j` and the high
 /// nibbles of lane `j + 4`, so Q4_0 and Q4_1 work on both lanes in one 512-bit register: one broadcast, one
 /// mask, one `vpdpbusd`, one conversion and one fused multiply-add (scale `d_w · d_x` below, `/ 16` above) per
-/// pair, half the instructions of two 256-bit ones. Signed Q8_0 weights are biased to unsigned (`w + 128`, `vpdpbusd` takes
-/// unsigned × signed bytes) and each lane starts from `−128 · Σx` of its four activations: the integer sum is
-/// exact, so nothing changes.
+/// pair, half the instructions of two 256-bit ones. Signed Q8_0 weights are biased to unsigned (`w + 128`,
+/// `vpdpbusd` takes unsigned × signed bytes) and each lane starts from `−128 · Σx` of its four activations: the
+/// integer sum is exact, so nothing changes.
 public enum EightRowProducts {
     /// Whether this processor and operating system run AVX-512 F, BW, VL and VNNI code (Linux: the kernel
     /// lists a flag in /proc/cpuinfo only when it saves that register state).
