@@ -1,6 +1,8 @@
 import AllocationCounter
 import Foundation
 import Inference
+import Kernels
+import Synchronization
 import Testing
 
 /// The engine against llama.cpp's reference outputs on the real SmolLM2-135M-Instruct file.
@@ -162,6 +164,33 @@ struct RealModelTests {
         }
     }
 
+    /// The same difference on every thread of a two-thread engine: the calling thread's count, and the pool
+    /// worker's as `PoolMallocProbe` reads it on the worker itself.
+    @Test("a decode step allocates nothing on any thread of a two-thread engine, at n = 1 and n = 8",
+          .enabled(if: gait_malloc_calls() >= 0))
+    func decodeStepAllocationsOnEveryThread() throws {
+        let engine = try LocalEngine(model: RealModel.engine().model, threads: 2)
+        let prompt = try engine.model.promptTokens(for: .chat([ChatMessage(role: .user, content: "Name a color.")]))
+        func mallocCalls(n: Int, tokens: Int) throws -> [Int] {
+            let sampling = SamplingParameters(temperature: 0.8, seed: 3, maxTokens: tokens)
+            let before = try PoolMallocProbe.counts(engine.pool)
+            let generation = try engine.generate(promptTokens: prompt, n: n, sampling: sampling, stopAtEnd: false)
+            let after = try PoolMallocProbe.counts(engine.pool)
+            #expect(generation.candidates.allSatisfy { $0.tokenIDs.count == tokens })
+            return zip(after, before).map { $0 - $1 }
+        }
+        for n in [1, 8] {
+            _ = try mallocCalls(n: n, tokens: 8)
+            let short = try mallocCalls(n: n, tokens: 8), long = try mallocCalls(n: n, tokens: 40)
+            #expect(short.count == 2)
+            #expect(short[0] > 0, "the counter sees the calling thread's own allocations")
+            for thread in short.indices {
+                #expect(long[thread] - short[thread] < 8,
+                        "n = \(n), thread \(thread): \(long[thread] - short[thread]) more malloc calls over 32 more decode steps")
+            }
+        }
+    }
+
     @Test("generation stops at the end token or the token limit and streams its text")
     func finishReasons() async throws {
         let engine = try RealModel.engine()
@@ -202,4 +231,36 @@ final class Pieces: @unchecked Sendable {
     var joined: String { lock.lock(); defer { lock.unlock() }; return items.joined() }
     /// Whether each piece came from one of `LocalGenerator`'s generation threads.
     var threads: Set<Bool> { lock.lock(); defer { lock.unlock() }; return onGenerationThreads }
+}
+
+/// Reads every pool thread's malloc count on that thread: one chunk per thread, each waiting in its chunk until
+/// all threads have read theirs, so no thread takes two. What the probe itself allocates is the same every
+/// time, so it cancels out of differences between two generations.
+struct PoolMallocProbe: ParallelBody {
+    let counts: UnsafeMutablePointer<Int>
+    let arrivals: Arrivals
+    let threads: Int
+
+    final class Arrivals: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    func run(_ range: Range<Int>, thread: Int) {
+        counts[thread] = gait_malloc_calls()
+        arrivals.count.add(1, ordering: .sequentiallyConsistent)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while arrivals.count.load(ordering: .sequentiallyConsistent) < threads && ContinuousClock.now < deadline {}
+    }
+
+    /// The counts of threads 0 (the caller) … `pool.threadCount − 1`.
+    static func counts(_ pool: ThreadPool) throws -> [Int] {
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: pool.threadCount)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: -1, count: pool.threadCount)
+        let probe = PoolMallocProbe(counts: counts, arrivals: Arrivals(), threads: pool.threadCount)
+        pool.parallelFor(pool.threadCount, grain: 1, probe)
+        let result = Array(UnsafeBufferPointer(start: counts, count: pool.threadCount))
+        try #require(result.allSatisfy { $0 >= 0 }, "every pool thread ran one chunk of the probe: \(result)")
+        return result
+    }
 }
