@@ -8,9 +8,9 @@ import KernelsAVX512
 ///
 /// `swift run -c release gait-bench products [--type q4_1|q8_0] [--threads N] [--seconds S]`
 ///
-/// Two sizes: a 576 × 576 matrix (207 KB, stays in the core's L2 cache), which times the arithmetic, and
-/// 320 such matrices (66 MB, more than the L3 cache), which streams the weights from memory as decoding
-/// does. Prints nanoseconds per weight block (32 weights × all activation rows) and weight bytes read per
+/// Two sizes: a 576 × 576 matrix (207 KB in Q4_1, 352 KB in Q8_0: it stays in the core's L2 cache), which
+/// times the arithmetic, and about 66 MB of such matrices (320 in Q4_1, 190 in Q8_0: more than the L3
+/// cache), which streams the weights from memory as decoding does. Prints nanoseconds per weight block (32 weights × all activation rows) and weight bytes read per
 /// second.
 @Sendable func productsBenchmark(_ arguments: [String]) async throws {
     func option(_ name: String, _ fallback: String) -> String {
