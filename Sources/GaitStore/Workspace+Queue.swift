@@ -38,12 +38,21 @@ public struct ReviewSession: Sendable, Hashable {
     var upcomingGold: [Int64] = []
     /// Regular items open at the last scan, less those claimed since (for `remaining`).
     var openAtScan = 0
+    /// What the console shows of the planned items, read with the scan (items never change
+    /// once written), so a claim need not read it after its transaction.
+    var planned: [Int64: ShownRow] = [:]
+    /// The rubric versions of the items this session holds leases on, for their submits.
+    var leasedVersions: [Int64: Workspace.RubricVersionRow] = [:]
 
     /// After a claim: forgets the candidates it looked at and counts the item taken.
     mutating func finishClaim(_ item: ClaimedItem?, dropped: Set<Int64>) {
         upcoming.removeAll { dropped.contains($0) }
         upcomingGold.removeAll { dropped.contains($0) }
-        if let item, !item.isGold { openAtScan = max(0, openAtScan - 1) }
+        for id in dropped { planned[id] = nil }
+        if let item {
+            if !item.isGold { openAtScan = max(0, openAtScan - 1) }
+            leasedVersions[item.itemID] = item.version
+        }
     }
 
     init(id: Int64, rater: RaterInfo, orderSeed: Int64, filter: QueueFilter, settings: QueueSettings, startedAt: String) {
@@ -74,6 +83,8 @@ public struct ClaimedItem: Sendable, Hashable {
     public var remaining: Int
     /// Whether this is a gold item: never shown to the rater, kept for tests and lead views.
     var isGold: Bool
+    /// The rubric version's identity, as the item's submit looks it up.
+    var version: Workspace.RubricVersionRow
 }
 
 /// What the rater decided about an item.
@@ -281,11 +292,12 @@ extension Workspace {
     public func claimNextItem(in session: inout ReviewSession, sequence: Int) throws -> ClaimedItem? {
         let now = clock()
         let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
-        let current = session
+        // The closures read `session` in place: a copy kept alive past them would make
+        // `finishClaim` copy the session's plan.
         let (item, dropped) = try immediate { db in
-            try Self.claim(db, session: current, wantsGold: wantsGold, now: now, scanWhenTaken: true)
+            try Self.claim(db, session: session, wantsGold: wantsGold, now: now, scanWhenTaken: true)
         } then: { db, claimed in
-            (try claimed.lease.map { try Self.shown(db, $0) }, claimed.dropped)
+            (try claimed.lease.map { try Self.shown(db, $0, planned: session.planned[$0.itemID]) }, claimed.dropped)
         }
         session.finishClaim(item, dropped: dropped)
         return item
@@ -308,6 +320,7 @@ extension Workspace {
             session.upcoming = plan.regular
             session.upcomingGold = plan.gold
             session.openAtScan = plan.open
+            session.planned = plan.shown
         }
         return wantsGold
     }
@@ -324,8 +337,8 @@ extension Workspace {
         try db.run("DELETE FROM leases WHERE expires_at <= ?", [stamp.databaseValue])
         var dropped: Set<Int64> = []
         let remaining = max(0, current.openAtScan - 1)
-        let candidates = (wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []) + current.upcoming
-        for candidate in candidates {
+        let gold = wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []
+        for candidate in [gold, current.upcoming].joined() {
             dropped.insert(candidate)
             if try hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
                 return (try lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
@@ -426,16 +439,17 @@ extension Workspace {
         // and the step retried, choosing afresh under the lock only then.
         var scanWhenTaken = session.upcoming.isEmpty
         while true {
-            let current = session
             do {
+                // `session` is read in place, not copied (see `claimNextItem(in:sequence:)`).
                 let (rating, item, dropped) = try immediate { db in
-                    let rating = try Self.submit(db, draft, session: current, now: now)
-                    let claimed = try Self.claim(db, session: current, wantsGold: wantsGold, now: now,
+                    let rating = try Self.submit(db, draft, session: session, now: now)
+                    let claimed = try Self.claim(db, session: session, wantsGold: wantsGold, now: now,
                                                  scanWhenTaken: scanWhenTaken)
                     return (rating, claimed.lease, claimed.dropped)
                 } then: { db, written in
-                    (written.0, try written.1.map { try Self.shown(db, $0) }, written.2)
+                    (written.0, try written.1.map { try Self.shown(db, $0, planned: session.planned[$0.itemID]) }, written.2)
                 }
+                session.leasedVersions[draft.itemID] = nil
                 session.finishClaim(item, dropped: dropped)
                 return (rating, item)
             } catch is ClaimNeedsScan {
@@ -451,7 +465,8 @@ extension Workspace {
     static func submit(_ db: Database, _ draft: RatingDraft, session: ReviewSession, now: Date) throws -> SubmittedRating {
         let stamp = Timestamp.string(now)
         // The step's statements run through SQLite's C interface (`Database.run`, `first`).
-        guard let version = try db.first("""
+        // The item's rubric version is known to the session that leased it (items never change).
+        guard let version = try session.leasedVersions[draft.itemID] ?? db.first("""
             SELECT v.id, v.source_sha256, v.created_at, v.name
             FROM items i JOIN rubric_versions v ON v.id = i.rubric_version_id WHERE i.id = ?
             """, [draft.itemID.databaseValue], RubricVersionRow.init) else {
@@ -495,9 +510,11 @@ extension Workspace {
                                  first_answer_at, submitted_at, active_seconds, event_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, rating + [eventID])
-        for row in values {
-            try db.run("INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                       row + [eventID])
+        if !values.isEmpty {
+            // One statement for all of them (one per criterion count, cached like the others).
+            try db.run("INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES "
+                       + Array(repeating: "(?, ?, ?, ?, ?)", count: values.count).joined(separator: ", "),
+                       values.flatMap { $0 + [eventID] })
         }
         for row in flags {
             try db.run("INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)", row + [eventID])
@@ -616,13 +633,13 @@ extension Workspace {
 
     /// A rubric version's identity as queries read it: columns id, source_sha256, created_at
     /// and name first.
-    struct RubricVersionRow {
+    struct RubricVersionRow: Sendable, Hashable {
         var id: Int64
         var digest: String
         var createdAt: String
         var name: String
 
-        init(_ row: SQLiteRow) {
+        init(_ row: some SQLiteColumns) {
             (id, digest, createdAt, name) = (row.int64(0), row.text(1), row.text(2), row.text(3))
         }
     }
@@ -755,11 +772,11 @@ extension Workspace {
     /// The session's next open items in order (regular and, when asked, gold), read before a
     /// claim's transaction, and how many regular items are open in all.
     static func claimPlan(_ db: Database, session: ReviewSession, gold: Bool, liveAt: String)
-        throws -> (regular: [Int64], gold: [Int64], open: Int) {
+        throws -> (regular: [Int64], gold: [Int64], open: Int, shown: [Int64: ShownRow]) {
         let skipped = try skippedItems(db, session: session)
         let regular = try openItems(db, session: session, gold: false, skipped: skipped, liveAt: liveAt, limit: 256)
         let goldItems = gold ? try openItems(db, session: session, gold: true, skipped: skipped, liveAt: liveAt, limit: 16).ids : []
-        return (regular.ids, goldItems, regular.total)
+        return (regular.ids, goldItems, regular.total, try shownRows(db, itemIDs: regular.ids + goldItems))
     }
 
     /// Inserts a lease of the item for the session's rater.
@@ -772,32 +789,45 @@ extension Workspace {
     }
 
     /// What the console shows of a leased item. Items, candidates, prompts and rubric versions
-    /// never change once written, so this is read after the lease's transaction.
-    static func shown(_ db: Database, _ lease: Lease) throws -> ClaimedItem {
-        let itemID = lease.itemID
-        guard let shown = try db.first("""
+    /// never change once written, so this is read after the lease's transaction — or, for an
+    /// item the session planned, taken from what its scan read.
+    static func shown(_ db: Database, _ lease: Lease, planned: ShownRow? = nil) throws -> ClaimedItem {
+        guard let row = try planned ?? shownRows(db, itemIDs: [lease.itemID])[lease.itemID] else {
+            throw QueueError.noSuchItem(lease.itemID)
+        }
+        guard let stage = Stage(rawValue: row.stage) else {
+            throw StoreError.corrupt(path: db.configuration.label ?? "workspace",
+                                     detail: "item \(lease.itemID) has stage '\(row.stage)'")
+        }
+        let info = try rubric(db, version: row.version)
+        return ClaimedItem(itemID: lease.itemID, rubricVersionID: info.id, rubric: info.rubric, stage: stage,
+                           scope: row.scope, prompt: row.prompt, candidateA: row.candidateA, candidateB: row.candidateB,
+                           leasedAt: lease.leasedAt, expiresAt: lease.expiresAt, remaining: lease.remaining,
+                           isGold: row.isGold, version: row.version)
+    }
+
+    /// What the console shows of each of these items, by id (missing ids are left out).
+    static func shownRows(_ db: Database, itemIDs: [Int64]) throws -> [Int64: ShownRow] {
+        guard !itemIDs.isEmpty else { return [:] }
+        var rows: [Int64: ShownRow] = [:]
+        // Integers only, so inlining them is safe.
+        let statement = try RawRows(db, sql: """
             SELECT v.id, v.source_sha256, v.created_at, v.name, i.stage, p.scope, p.text, a.text, b.text,
-                   EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
+                   EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id), i.id
             FROM items i
             JOIN rubric_versions v ON v.id = i.rubric_version_id
             JOIN candidates a ON a.id = i.candidate_a
             JOIN prompts p ON p.id = a.prompt_id
             LEFT JOIN candidates b ON b.id = i.candidate_b
-            WHERE i.id = ?
-            """, [itemID.databaseValue], { row in
-                (version: RubricVersionRow(row), stage: row.text(4), scope: row.optionalText(5), prompt: row.text(6),
-                 candidateA: row.text(7), candidateB: row.optionalText(8), isGold: row.bool(9))
-            }) else {
-            throw QueueError.noSuchItem(itemID)
+            WHERE i.id IN (\(itemIDs.map(String.init).joined(separator: ", ")))
+            """)
+        while try statement.step() {
+            rows[statement.int64(10)] = ShownRow(
+                version: RubricVersionRow(statement), stage: statement.text(4), scope: statement.optionalText(5),
+                prompt: statement.text(6), candidateA: statement.text(7), candidateB: statement.optionalText(8),
+                isGold: statement.bool(9))
         }
-        guard let stage = Stage(rawValue: shown.stage) else {
-            throw StoreError.corrupt(path: db.configuration.label ?? "workspace", detail: "item \(itemID) has stage '\(shown.stage)'")
-        }
-        let info = try rubric(db, version: shown.version)
-        return ClaimedItem(itemID: itemID, rubricVersionID: info.id, rubric: info.rubric, stage: stage, scope: shown.scope,
-                           prompt: shown.prompt, candidateA: shown.candidateA, candidateB: shown.candidateB,
-                           leasedAt: lease.leasedAt, expiresAt: lease.expiresAt, remaining: lease.remaining,
-                           isGold: shown.isGold)
+        return rows
     }
 
     /// A uniform draw in [0, 1) from (seed, sequence): SplitMix64 (Steele, Lea & Flood, 2014).
@@ -808,6 +838,17 @@ extension Workspace {
         z ^= z >> 31
         return Double(z >> 11) / Double(1 << 53)
     }
+}
+
+/// What the console shows of an item, as read from the database (see `Workspace.shown`).
+struct ShownRow: Sendable, Hashable {
+    var version: Workspace.RubricVersionRow
+    var stage: String
+    var scope: String?
+    var prompt: String
+    var candidateA: String
+    var candidateB: String?
+    var isGold: Bool
 }
 
 /// A lease a claim's transaction wrote: the item, when, and how many regular items remained
