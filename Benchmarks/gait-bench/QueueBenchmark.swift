@@ -118,11 +118,10 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
                         VALUES (?, ?, ?, 'rated', ?, ?, ?, 1, ?)
                         """).execute(arguments: [item, rater, session, stamp, stamp, stamp, event])
                     let rating = db.lastInsertedRowID
-                    for (criterion, value, number) in [("helpful", "4", 4.0 as Double?), ("correct", "yes", nil), ("accept", "yes", nil)] {
-                        try db.cachedStatement(sql: """
-                            INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)
-                            """).execute(arguments: [rating, criterion, value, number, event])
-                    }
+                    try db.cachedStatement(sql: """
+                        INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position)
+                        VALUES (?1, 'helpful', '4', 4, ?2, 0), (?1, 'correct', 'yes', 1, ?2, 1), (?1, 'accept', 'yes', 1, ?2, 2)
+                        """).execute(arguments: [rating, event])
                     try db.cachedStatement(sql: "DELETE FROM leases WHERE expires_at <= ?").execute(arguments: [stamp])
                     try db.cachedStatement(sql: """
                         INSERT INTO leases (item_id, rater_id, session_id, leased_at, expires_at) VALUES (?, ?, ?, ?, '9999')

@@ -165,7 +165,7 @@ struct RatingsWorkspace {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let value = try db.cachedStatement(sql: """
-            INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position) VALUES (?, ?, ?, ?, ?, ?)
             """)
         let flag = try db.cachedStatement(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)")
         let retraction = try db.cachedStatement(sql: """
@@ -191,7 +191,7 @@ struct RatingsWorkspace {
                     try rating.execute(arguments: [item.id, raterID, sessionID, "rated", nil, nil, shown, shown,
                                                    Timestamp.string(now), 4.0, Timestamp.string(now + 1), event.id])
                     let undone = db.lastInsertedRowID
-                    try value.execute(arguments: [undone, "quality", "1", 1.0, event.id])
+                    try value.execute(arguments: [undone, "quality", "1", 1.0, event.id, 0])
                     try retraction.execute(arguments: [undone, raterID, Timestamp.string(now + 1), event.id])
                 }
                 let seconds = 4 + Double(h % 37) + Double((h >> 8) % 29)
@@ -203,8 +203,8 @@ struct RatingsWorkspace {
                     discarded ? "empty answer" : nil, shown, shown, Timestamp.string(now), seconds, nil, event.id])
                 let ratingID = db.lastInsertedRowID
                 guard !discarded else { continue }
-                for (criterion, text, number) in answers(itemIndex: item.index, hash: h) {
-                    try value.execute(arguments: [ratingID, criterion, text, number, event.id])
+                for (position, (criterion, text, number)) in answers(itemIndex: item.index, hash: h).enumerated() {
+                    try value.execute(arguments: [ratingID, criterion, text, number, event.id, position])
                 }
                 if h % 200 == 1 { try flag.execute(arguments: [ratingID, "harmful", event.id]) }
                 if h % 50 == 2 { try flag.execute(arguments: [ratingID, "stereotype", event.id]) }

@@ -94,7 +94,7 @@ public enum AuditLog {
         // Cached per table: the statements are prepared once per connection, and each walks an
         // index (see `eventRows`).
         for table in tables where try db.tableExists(table.name) {
-            let statement = try db.cachedStatement(sql: eventRows(table))
+            let statement = try db.cachedStatement(sql: eventRows(db, table))
             let cursor = try Row.fetchCursor(statement, arguments: [event.id])
             while let row = try cursor.next() { hasher.row(table: table.name, row.databaseValues) }
         }
@@ -105,16 +105,24 @@ public enum AuditLog {
     /// writes its values with its own event, so they are found through the rating.
     static let valuesTable = "rating_values"
 
+    /// The order of a rating's values within an event: the rating, then the order they were
+    /// written in — their `position` since schema version 6 (stored by key, without row ids),
+    /// their row order before.
+    static func valuesOrder(_ db: Database) throws -> String {
+        try db.columns(in: valuesTable).contains { $0.name == "position" } ? "rating_id, position" : "rating_id, rowid"
+    }
+
     /// The query for one event's rows of `table` (its audited columns, in rowid order; the
     /// event id is parameter 1). Most tables have an index on `event_id` (migration 0003);
     /// rating values have none since migration 0005 — a rating writes them with its own event,
     /// so they are found through their ratings' event index and their (rating, criterion) key.
-    static func eventRows(_ table: (name: String, columns: [String])) -> String {
+    static func eventRows(_ db: Database, _ table: (name: String, columns: [String])) throws -> String {
         let columns = table.columns.joined(separator: ", ")
         if table.name == valuesTable {
             return """
                 SELECT \(columns) FROM \(valuesTable)
-                WHERE rating_id IN (SELECT id FROM ratings WHERE event_id = ?1) AND event_id = ?1 ORDER BY rowid
+                WHERE rating_id IN (SELECT id FROM ratings WHERE event_id = ?1) AND event_id = ?1
+                ORDER BY \(try valuesOrder(db))
                 """
         }
         return "SELECT \(columns) FROM \(table.name) WHERE event_id = ?1 ORDER BY rowid"

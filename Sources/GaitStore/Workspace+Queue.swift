@@ -511,10 +511,11 @@ extension Workspace {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, rating + [eventID])
         if !values.isEmpty {
-            // One statement for all of them (one per criterion count, cached like the others).
-            try db.run("INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES "
-                       + Array(repeating: "(?, ?, ?, ?, ?)", count: values.count).joined(separator: ", "),
-                       values.flatMap { $0 + [eventID] })
+            // One statement for all of them (one per criterion count, cached like the others),
+            // each with its place in the rubric's order, the order its event hashed them in.
+            try db.run("INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position) VALUES "
+                       + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: values.count).joined(separator: ", "),
+                       values.enumerated().flatMap { position, row in row + [eventID, Int64(position).databaseValue] })
         }
         for row in flags {
             try db.run("INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)", row + [eventID])

@@ -90,16 +90,17 @@ extension Workspace {
 
 extension Workspace {
     /// How verification orders a table's rows by event. Tables with an `event_id` index are
-    /// read through it. Rating values have none (migration 0005): they are read in row order,
+    /// read through it. Rating values have none (migration 0005): they are read by rating,
     /// which is their events' order as the queue writes them — checked first in one pass, and
-    /// sorted by SQLite when some row is out of that order.
+    /// sorted by event when some rating is out of that order.
     static func eventOrder(_ db: Database, table: String) throws -> String {
         guard table == AuditLog.valuesTable else { return "event_id, rowid" }
         let ordered = try Bool.fetchOne(db, sql: """
             SELECT NOT EXISTS (
-              SELECT 1 FROM (SELECT event_id < lag(event_id) OVER (ORDER BY rowid) AS back FROM \(table))
+              SELECT 1 FROM (SELECT event_id < lag(event_id) OVER (ORDER BY rating_id) AS back FROM \(table))
               WHERE back)
             """) ?? false
-        return ordered ? "rowid" : "event_id, rowid"
+        let order = try AuditLog.valuesOrder(db)
+        return ordered ? order : "event_id, \(order)"
     }
 }

@@ -24,7 +24,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("gait.yaml").path))
         let second = try GaitRunner.run(["init"], in: scratch.url)
         #expect(second.status == 0)
-        #expect(second.stdout == "Workspace gait.sqlite is up to date (schema version 5).\n")
+        #expect(second.stdout == "Workspace gait.sqlite is up to date (schema version 6).\n")
         let rubrics = try GaitRunner.run(["rubrics", "list", "--format", "json"], in: scratch.url)
         let list = try JSONSerialization.jsonObject(with: Data(rubrics.stdout.utf8)) as? [[String: Any]]
         #expect(list?.compactMap { $0["name"] as? String } == ["fairness", "helpfulness", "preference", "safety"])

@@ -585,7 +585,31 @@ enum QueueFixture {
         #expect(frames >= 0 && frames < CheckpointSchedule.frames + 64, "\(frames) frames in the log")
     }
 
-    @Test func migration5KeepsLeasesRatingsAndTheLog() throws {
+    /// A rating as the queue wrote one before schema version 6 (values in row order, in the
+    /// rubric's order: helpful, correct, accept), releasing the rater's lease.
+    func submitBeforeVersion6(_ workspace: Workspace, item: Int64, session: ReviewSession) throws -> Int64 {
+        try workspace.writer.write { db in
+            let stamp = Timestamp.string(clock.now)
+            return try AuditLog.record(db, at: clock.now, actor: session.rater.name, kind: "ratings.submit",
+                                       detail: "item \(item) rated by \(session.rater.name)") { event in
+                try db.execute(sql: "DELETE FROM leases WHERE item_id = ? AND rater_id = ?", arguments: [item, session.rater.id])
+                try db.execute(sql: """
+                    INSERT INTO ratings (item_id, rater_id, session_id, outcome, shown_at, first_answer_at, submitted_at,
+                                         active_seconds, event_id)
+                    VALUES (?, ?, ?, 'rated', ?, ?, ?, 3, ?)
+                    """, arguments: [item, session.rater.id, session.id, stamp, stamp, stamp, event.id])
+                let rating = db.lastInsertedRowID
+                for (criterion, value, number) in [("helpful", "4", 4.0 as Double?), ("correct", "yes", 1), ("accept", "no", 0)] {
+                    try db.execute(sql: """
+                        INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)
+                        """, arguments: [rating, criterion, value, number, event.id])
+                }
+                return rating
+            }
+        }
+    }
+
+    @Test func migrations5And6KeepLeasesRatingsValuesAndTheLog() throws {
         // A workspace of schema 4 with ratings, a retraction and live leases…
         let workspace = try Workspace.inMemory(upTo: "0004_lean_queue_writes", clock: clock.function)
         for (path, text) in ShippedFiles.rubrics { _ = try workspace.importRubric(yaml: text, source: path) }
@@ -593,10 +617,12 @@ enum QueueFixture {
         try workspace.addRater(name: "ben", role: .rater)
         _ = try QueueFixture.queue(workspace, count: 6, overlap: 2)
         var ana = try workspace.startReviewSession(rater: "ana", filter: QueueFilter(), settings: QueueSettings(), seed: 1)
-        var item = try #require(try workspace.claimNextItem(in: &ana, sequence: 0))
-        let first = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 1)
-        item = try #require(first.next)
-        _ = try workspace.retractRating(first.rating.ratingID, in: ana)
+        let rated = try #require(try workspace.claimNextItem(in: &ana, sequence: 0))
+        let first = try submitBeforeVersion6(workspace, item: rated.itemID, session: ana)
+        var item = try #require(try workspace.claimNextItem(in: &ana, sequence: 1))
+        _ = try submitBeforeVersion6(workspace, item: item.itemID, session: ana)
+        item = try #require(try workspace.claimNextItem(in: &ana, sequence: 2))
+        _ = try workspace.retractRating(first, in: ana)
         var ben = try workspace.startReviewSession(rater: "ben", filter: QueueFilter(), settings: QueueSettings(), seed: 2)
         let held = try #require(try workspace.claimNextItem(in: &ben, sequence: 0))
         func leases() throws -> [[String]] {
@@ -605,13 +631,27 @@ enum QueueFixture {
                     .map { $0.databaseValues.map(\.description) }
             }
         }
+        func values() throws -> [[String]] {
+            try workspace.writer.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT rating_id, criterion, value, numeric_value, event_id FROM rating_values ORDER BY \(AuditLog.valuesOrder(db))
+                    """).map { $0.databaseValues.map(\.description) }
+            }
+        }
         let leasesBefore = try leases()
+        let valuesBefore = try values()
         let eventsBefore = try workspace.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM audit_events ORDER BY id") }
         #expect(leasesBefore.count == 3)
+        #expect(valuesBefore.count == 6)
 
-        // …upgrades with every row kept, and the queue goes on.
-        #expect(try Workspace.migrate(workspace.writer, path: ":memory:", upTo: nil) == ["0005_lean_rating_writes"])
+        // …upgrades with every row kept, values in their written order, and the queue goes on.
+        #expect(try Workspace.migrate(workspace.writer, path: ":memory:", upTo: nil)
+                == ["0005_lean_rating_writes", "0006_rating_values_by_key"])
         #expect(try leases() == leasesBefore)
+        #expect(try values() == valuesBefore)
+        #expect(try workspace.writer.read { db in
+            try Int.fetchAll(db, sql: "SELECT position FROM rating_values ORDER BY rating_id, position")
+        } == [0, 1, 2, 0, 1, 2])
         #expect(try workspace.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM audit_events ORDER BY id") }
                 == eventsBefore)
         let indexes = try workspace.writer.read { db in
@@ -619,33 +659,45 @@ enum QueueFixture {
         }
         #expect(!indexes.contains("ratings_rater") && !indexes.contains("rating_values_event"))
         #expect(try workspace.verify().passed)
-        _ = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 2)
+        _ = try workspace.submitRating(QueueFixture.draft(item.itemID, clock: clock), in: &ana, thenClaim: 3)
         _ = try workspace.submitRating(QueueFixture.draft(held.itemID, clock: clock), in: &ben, thenClaim: 1)
         let status = try workspace.queueStatus()
-        #expect(status.raters.map { [$0.name, String($0.ratings), String($0.retracted)] } == [["ana", "1", "1"], ["ben", "1", "0"]])
+        #expect(status.raters.map { [$0.name, String($0.ratings), String($0.retracted)] } == [["ana", "2", "1"], ["ben", "1", "0"]])
         let report = try workspace.verify()
         #expect(report.passed, "\(report)")
+        // A value's place changed behind Gait's back is found: its event hashed them in order.
+        try workspace.writer.write { db in
+            try db.execute(sql: "UPDATE rating_values SET position = 5 - position WHERE rating_id = (SELECT max(rating_id) FROM rating_values)")
+        }
+        #expect(try workspace.verify().firstProblem?.contains("ratings.submit") == true)
     }
 
-    @Test func ratingValuesOutOfRowOrderStillVerify() throws {
+    @Test func ratingValuesOutOfRatingOrderStillVerify() throws {
         let workspace = try QueueFixture.workspace(clock: clock)
         _ = try QueueFixture.queue(workspace, count: 2, overlap: 1)
         #expect(try rateAll(workspace, rater: "ana", seed: 1) { _, item in QueueFixture.draft(item.itemID, clock: clock) } == 2)
-        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") } == "rowid")
-        // The first rating's values written again after the second's: the same rows, each
-        // event's in the same order, but the table is no longer in event order.
+        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") } == "rating_id, position")
+        // A rating written later with a lower id than earlier ones (the queue numbers them in
+        // order; another writer might not): values are no longer in event order by rating.
         try workspace.writer.write { db in
-            let first = try Int64.fetchOne(db, sql: "SELECT min(id) FROM ratings")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT rating_id, criterion, value, numeric_value, event_id FROM rating_values WHERE rating_id = ? ORDER BY rowid
-                """, arguments: [first])
-            try db.execute(sql: "DELETE FROM rating_values WHERE rating_id = ?", arguments: [first])
-            for row in rows {
-                try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                               arguments: StatementArguments(row.databaseValues))
+            let item = try Int64.fetchOne(db, sql: "SELECT min(id) FROM items")
+            let rater = try Int64.fetchOne(db, sql: "SELECT id FROM raters WHERE name = 'ben'")
+            try AuditLog.record(db, at: clock.now, actor: "ben", kind: "ratings.submit", detail: "item rated by ben") { event in
+                let stamp = Timestamp.string(clock.now)
+                try db.execute(sql: """
+                    INSERT INTO ratings (id, item_id, rater_id, outcome, shown_at, submitted_at, active_seconds, event_id)
+                    VALUES (0, ?, ?, 'rated', ?, ?, 1, ?)
+                    """, arguments: [item, rater, stamp, stamp, event.id])
+                for (position, criterion) in ["helpful", "correct", "accept"].enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position)
+                        VALUES (0, ?, '1', 1, ?, ?)
+                        """, arguments: [criterion, event.id, position])
+                }
             }
         }
-        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") } == "event_id, rowid")
+        #expect(try workspace.writer.read { db in try Workspace.eventOrder(db, table: "rating_values") }
+                == "event_id, rating_id, position")
         let report = try workspace.verify()
         #expect(report.passed, "\(report)")
         #expect(report.rows > 0)

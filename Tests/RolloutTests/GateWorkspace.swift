@@ -119,9 +119,10 @@ final class GateWorkspace {
             let values: [(String, String, Double?)] = [("helpful", String(answer.helpful), Double(answer.helpful)),
                                                       ("correct", "yes", nil),
                                                       ("accept", answer.accept ? "yes" : "no", answer.accept ? 1 : 0)]
-            for (criterion, value, number) in values {
-                try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [rating, criterion, value, number, event])
+            for (position, (criterion, value, number)) in values.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [rating, criterion, value, number, event, position])
             }
         }
         for flag in answer.flags {

@@ -159,14 +159,16 @@ struct WorkspaceBuilder {
                     VALUES (?, ?, NULL, ?, NULL, ?, ?, ?, ?, 12.5, ?)
                     """, arguments: [item, raterID, discarded == nil ? "rated" : "discarded", discarded, stamp, stamp, stamp, event.id])
                 let ratingID = db.lastInsertedRowID
-                for (criterion, value) in values.sorted(by: { $0.key < $1.key }) {
+                for (position, (criterion, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
                     let numeric: Double? = switch value {
                     case "yes": 1
                     case "no": 0
                     default: Double(value)
                     }
-                    try db.execute(sql: "INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [ratingID, criterion, value, criterion == "correct" ? nil : numeric, event.id])
+                    try db.execute(sql: """
+                        INSERT INTO rating_values (rating_id, criterion, value, numeric_value, event_id, position)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [ratingID, criterion, value, criterion == "correct" ? nil : numeric, event.id, position])
                 }
                 for flag in flags {
                     try db.execute(sql: "INSERT INTO rating_flags (rating_id, flag, event_id) VALUES (?, ?, ?)",
