@@ -2,15 +2,20 @@
 // transactional inserts into the same kind of database (WAL, synchronous NORMAL, busy timeout)
 // in the same folder (same disk).
 //
-//   swift run -c release gait-bench queue [ITEMS] [RATERS] [DIR]
+//   swift run -c release gait-bench queue [ITEMS] [RATERS] [DIR] [--rounds N]
 //
 // Each rater is a thread with its own connection pool, as separate console processes would be.
-// A queue operation is one claim plus one submit, as the console does them: a rating's submit
-// and the claim of the rater's next item share one BEGIN IMMEDIATE transaction (with the
-// rating's audit event); a raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
-// A third measurement runs the step's writes alone — the same rows into a workspace of the same
-// schema, with fixed values and no reads, checks, planning or hashing — to tell SQLite's share
-// of the step from Gait's.
+// The console's step from one item to the next is a submit and a claim: the rating's submit and
+// the claim of the rater's next item share one BEGIN IMMEDIATE transaction (with the rating's
+// audit event). The figure the target is stated in, claims + submits per second, counts both
+// operations of each step (a rater's first claim is one alone); items rated per second counts
+// each step once. A raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
+//
+// Queue and raw runs alternate for N rounds (default 3), each queue run on a fresh workspace,
+// and the medians are reported: on a shared 2-core machine either rate swings by a fifth between
+// seconds, so one pair of runs says little. A last measurement runs the step's writes alone —
+// the same rows into a workspace of the same schema, with fixed values and no reads, checks,
+// planning or hashing — to tell SQLite's share of the step from Gait's.
 import Foundation
 import GaitCore
 import GaitStore
@@ -22,60 +27,76 @@ import GRDB
 
 /// The benchmark body, synchronous: every rater is a thread of its own.
 private func runQueueBenchmark(_ arguments: [String]) throws {
-    let items = arguments.count > 0 ? Int(arguments[0]) ?? 1000 : 1000
-    let raters = arguments.count > 1 ? Int(arguments[1]) ?? 8 : 8
+    var positional = arguments
+    var rounds = 3
+    if let flag = positional.firstIndex(of: "--rounds") {
+        guard flag + 1 < positional.count, let count = Int(positional[flag + 1]), count > 0 else {
+            throw BenchmarkUsage("--rounds takes a positive number of rounds")
+        }
+        rounds = count
+        positional.removeSubrange(flag...(flag + 1))
+    }
+    let items = positional.count > 0 ? Int(positional[0]) ?? 1000 : 1000
+    let raters = positional.count > 1 ? Int(positional[1]) ?? 8 : 8
     let overlap = min(3, raters)
-    let base = arguments.count > 2 ? URL(fileURLWithPath: arguments[2]) : FileManager.default.temporaryDirectory
+    let base = positional.count > 2 ? URL(fileURLWithPath: positional[2]) : FileManager.default.temporaryDirectory
     let folder = base.appendingPathComponent("gait-queue-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let operations = items * overlap
-
-    // The queue.
-    let path = folder.appendingPathComponent("queue.sqlite").path
-    let workspace = try queuedWorkspace(path, items: items, raters: raters, overlap: overlap)
-    let answers = ["helpful": "4", "correct": "yes", "accept": "yes"]
-    let queueSeconds = try onThreads(raters) { index in
-        let rater = try Workspace.open(path: path)
-        var session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
-                                                   settings: QueueSettings(goldRate: 0), seed: Int64(index))
-        // As the console works: the first claim alone, then each submit takes the next item in
-        // the same transaction.
-        var sequence = 0
-        var next = try rater.claimNextItem(in: &session, sequence: sequence)
-        while let item = next {
-            sequence += 1
-            let now = Date()
-            next = try rater.submitRating(RatingDraft(itemID: item.itemID, values: answers, shownAt: now,
-                                                      firstAnswerAt: now, activeSeconds: 1),
-                                          in: &session, thenClaim: sequence).next
-        }
-        try rater.endReviewSession(session)
-    }
-    let queueCPU = lastCPUSeconds
-    let stored = try workspace.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0 }
-    guard stored == operations else {
-        throw QueueBenchmarkError("the queue stored \(stored) ratings, expected \(operations)")
-    }
-    let verified = try workspace.verify()
-    guard verified.passed else { throw QueueBenchmarkError("verify failed: \(verified.firstProblem ?? verified.integrity)") }
-
-    // Raw inserts, same configuration and folder, same writer count and operation count.
-    let rawPath = folder.appendingPathComponent("raw.sqlite").path
-    try rawPool(rawPath).write { db in
-        try db.execute(sql: "CREATE TABLE raw (id INTEGER PRIMARY KEY, item INTEGER NOT NULL, rater INTEGER NOT NULL, at TEXT NOT NULL)")
-    }
     let perWriter = operations / raters
-    let rawSeconds = try onThreads(raters) { index in
-        let pool = try rawPool(rawPath)
-        for item in 0..<perWriter {
-            try pool.write { db in
-                try db.execute(sql: "INSERT INTO raw (item, rater, at) VALUES (?, ?, ?)",
-                               arguments: [item, index, Timestamp.string(Date())])
+
+    var queueRuns: [(seconds: Double, cpu: Double, claims: Int)] = []
+    var rawRuns: [(seconds: Double, cpu: Double)] = []
+    for round in 0..<rounds {
+        // The queue, on a workspace of its own.
+        let path = folder.appendingPathComponent("queue-\(round).sqlite").path
+        let workspace = try queuedWorkspace(path, items: items, raters: raters, overlap: overlap)
+        let answers = ["helpful": "4", "correct": "yes", "accept": "yes"]
+        let claims = ClaimCounter()
+        let seconds = try onThreads(raters) { index in
+            let rater = try Workspace.open(path: path)
+            var session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
+                                                       settings: QueueSettings(goldRate: 0), seed: Int64(index))
+            // As the console works: the first claim alone, then each submit takes the next item
+            // in the same transaction.
+            var sequence = 0
+            var next = try rater.claimNextItem(in: &session, sequence: sequence)
+            while let item = next {
+                sequence += 1
+                let now = Date()
+                next = try rater.submitRating(RatingDraft(itemID: item.itemID, values: answers, shownAt: now,
+                                                          firstAnswerAt: now, activeSeconds: 1),
+                                              in: &session, thenClaim: sequence).next
+            }
+            claims.add(sequence)
+            try rater.endReviewSession(session)
+        }
+        queueRuns.append((seconds, lastCPUSeconds, claims.total))
+        let stored = try workspace.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0 }
+        guard stored == operations, claims.total == operations else {
+            throw QueueBenchmarkError("the queue stored \(stored) ratings from \(claims.total) claims, expected \(operations)")
+        }
+        let verified = try workspace.verify()
+        guard verified.passed else { throw QueueBenchmarkError("verify failed: \(verified.firstProblem ?? verified.integrity)") }
+
+        // Raw inserts, same configuration and folder, same writer count and operation count.
+        let rawPath = folder.appendingPathComponent("raw-\(round).sqlite").path
+        try rawPool(rawPath).write { db in
+            try db.execute(sql: "CREATE TABLE raw (id INTEGER PRIMARY KEY, item INTEGER NOT NULL, rater INTEGER NOT NULL, at TEXT NOT NULL)")
+        }
+        let rawSeconds = try onThreads(raters) { index in
+            let pool = try rawPool(rawPath)
+            for item in 0..<perWriter {
+                try pool.write { db in
+                    try db.execute(sql: "INSERT INTO raw (item, rater, at) VALUES (?, ?, ?)",
+                                   arguments: [item, index, Timestamp.string(Date())])
+                }
             }
         }
+        rawRuns.append((rawSeconds, lastCPUSeconds))
     }
-    let rawCPU = lastCPUSeconds
+    let rawPath = folder.appendingPathComponent("raw-0.sqlite").path
     let singleSeconds = try onThreads(1) { _ in
         let pool = try rawPool(rawPath)
         for item in 0..<operations {
@@ -133,21 +154,56 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     }
     let floorCPU = lastCPUSeconds
 
-    let queueRate = Double(operations) / queueSeconds
-    let rawRate = Double(perWriter * raters) / rawSeconds
-    let singleRate = Double(operations) / singleSeconds
-    func format(_ rate: Double) -> String { String(format: "%.0f/s", rate) }
-    print("queue: \(items) items × overlap \(overlap), \(raters) raters, folder \(base.path)")
-    print("  claims+submits          \(format(queueRate))  (\(operations) in \(String(format: "%.2f", queueSeconds)) s)")
-    print("  raw inserts, \(raters) writers  \(format(rawRate))  (\(perWriter * raters) in \(String(format: "%.2f", rawSeconds)) s)")
-    print("  raw inserts, 1 writer   \(format(singleRate))  (\(operations) in \(String(format: "%.2f", singleSeconds)) s)")
-    print("  the step's writes alone \(format(Double(perWriter * raters) / floorSeconds))  (\(perWriter * raters) in \(String(format: "%.2f", floorSeconds)) s, \(raters) writers)")
-    print(String(format: "  ratio queue / raw (%d writers): %.2f (target ≥ 0.5)", raters, queueRate / rawRate))
-    print(String(format: "  CPU per operation: queue %.0f µs, raw %.0f µs (ratio %.2f; steadier than wall time on a busy machine)",
-                 queueCPU / Double(operations) * 1e6, rawCPU / Double(perWriter * raters) * 1e6,
-                 rawCPU / Double(perWriter * raters) / (queueCPU / Double(operations))))
-    print(String(format: "  CPU per operation: the step's writes alone %.0f µs (ratio to raw %.2f)",
-                 floorCPU / Double(perWriter * raters) * 1e6, rawCPU / floorCPU))
+    let floorRate = Double(perWriter * raters) / floorSeconds
+
+    // Claims and submits: each step submits one rating and claims the next item (the first
+    // claim of each rater stands alone), so every rated item took one of each.
+    let stepRates = queueRuns.map { Double(operations) / $0.seconds }
+    let operationRates = queueRuns.map { Double(operations + $0.claims) / $0.seconds }
+    let rawRates = rawRuns.map { Double(perWriter * raters) / $0.seconds }
+    let operationRatios = zip(operationRates, rawRates).map { $0 / $1 }
+    let stepRatios = zip(stepRates, rawRates).map { $0 / $1 }
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+    func rates(_ values: [Double]) -> String {
+        String(format: "%.0f/s", median(values)) + (values.count > 1 ? " (\(values.map { String(format: "%.0f", $0) }.joined(separator: ", ")))" : "")
+    }
+    func ratios(_ values: [Double]) -> String {
+        String(format: "%.2f", median(values)) + (values.count > 1 ? " (\(values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))" : "")
+    }
+    let queueCPU = queueRuns.map { $0.cpu / Double(operations) * 1e6 }
+    let rawCPU = rawRuns.map { $0.cpu / Double(perWriter * raters) * 1e6 }
+    print("queue: \(items) items × overlap \(overlap), \(raters) raters, folder \(base.path), \(rounds) alternated rounds (medians, then each round)")
+    print("  claims + submits        \(rates(operationRates))")
+    print("  items rated             \(rates(stepRates))  (one claim + one submit each, one transaction)")
+    print("  raw inserts, \(raters) writers  \(rates(rawRates))")
+    print("  raw inserts, 1 writer   \(String(format: "%.0f/s", Double(operations) / singleSeconds))")
+    print("  the step's writes alone \(String(format: "%.0f/s", floorRate))  (\(raters) writers, one round)")
+    print("  ratio (claims + submits) / raw (\(raters) writers): \(ratios(operationRatios))  (target ≥ 0.5)")
+    print("  ratio items rated / raw (\(raters) writers): \(ratios(stepRatios))")
+    print(String(format: "  CPU per item rated: queue %.0f µs, raw insert %.0f µs, the step's writes alone %.0f µs (medians)",
+                 median(queueCPU), median(rawCPU), floorCPU / Double(perWriter * raters) * 1e6))
+}
+
+/// Claims taken by the raters of one run.
+private final class ClaimCounter: @unchecked Sendable {
+    // Sound: `count` is only read and written with `lock` held.
+    private let lock = NSLock()
+    private var count = 0
+
+    func add(_ claims: Int) {
+        lock.lock()
+        count += claims
+        lock.unlock()
+    }
+
+    var total: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 }
 
 /// A workspace with `items` single-candidate items of the helpfulness rubric queued for

@@ -490,6 +490,32 @@ enum QueueFixture {
         return sequence
     }
 
+    @Test func itemsPastTheTextsReadAheadShowTheirOwnTexts() throws {
+        // More items than a session reads texts for at a time: every claimed item, whether
+        // its text came with the read-ahead or from a later one, shows its own prompt and
+        // candidate, and the submit finds its rubric version.
+        let workspace = try QueueFixture.workspace(clock: clock)
+        let count = Workspace.shownAhead * 2 + 5
+        _ = try QueueFixture.queue(workspace, count: count, overlap: 1)
+        var shown: [Int64: (String, String)] = [:]
+        let rated = try rateAll(workspace, rater: "ana", seed: 8) { _, item in
+            shown[item.itemID] = (item.prompt, item.candidateA)
+            return QueueFixture.draft(item.itemID, clock: clock)
+        }
+        #expect(rated == count)
+        let stored = try workspace.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, p.text, a.text FROM items i JOIN candidates a ON a.id = i.candidate_a JOIN prompts p ON p.id = a.prompt_id
+                """)
+        }
+        #expect(stored.count == count)
+        for row in stored {
+            let id: Int64 = row[0]
+            #expect(shown[id]?.0 == row[1] && shown[id]?.1 == row[2], "item \(id)")
+        }
+        #expect(try workspace.verify().passed)
+    }
+
     @Test func aRatingLeasesTheNextItemInTheSameTransaction() throws {
         let workspace = try QueueFixture.workspace(clock: clock)
         let items = try QueueFixture.queue(workspace, count: 3, overlap: 1)
