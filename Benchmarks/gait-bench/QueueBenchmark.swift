@@ -46,14 +46,13 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     let operations = items * overlap
     let perWriter = operations / raters
 
-    var queueRuns: [(seconds: Double, cpu: Double, claims: Int)] = []
+    var queueRuns: [(seconds: Double, cpu: Double)] = []
     var rawRuns: [(seconds: Double, cpu: Double)] = []
     for round in 0..<rounds {
         // The queue, on a workspace of its own.
         let path = folder.appendingPathComponent("queue-\(round).sqlite").path
         let workspace = try queuedWorkspace(path, items: items, raters: raters, overlap: overlap)
         let answers = ["helpful": "4", "correct": "yes", "accept": "yes"]
-        let claims = ClaimCounter()
         let seconds = try onThreads(raters) { index in
             let rater = try Workspace.open(path: path)
             var session = try rater.startReviewSession(rater: "r\(index)", filter: QueueFilter(),
@@ -69,13 +68,12 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
                                                           firstAnswerAt: now, activeSeconds: 1),
                                               in: &session, thenClaim: sequence).next
             }
-            claims.add(sequence)
             try rater.endReviewSession(session)
         }
-        queueRuns.append((seconds, lastCPUSeconds, claims.total))
+        queueRuns.append((seconds, lastCPUSeconds))
         let stored = try workspace.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0 }
-        guard stored == operations, claims.total == operations else {
-            throw QueueBenchmarkError("the queue stored \(stored) ratings from \(claims.total) claims, expected \(operations)")
+        guard stored == operations else {
+            throw QueueBenchmarkError("the queue stored \(stored) ratings, expected \(operations)")
         }
         let verified = try workspace.verify()
         guard verified.passed else { throw QueueBenchmarkError("verify failed: \(verified.firstProblem ?? verified.integrity)") }
@@ -157,9 +155,9 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     let floorRate = Double(perWriter * raters) / floorSeconds
 
     // Claims and submits: each step submits one rating and claims the next item (the first
-    // claim of each rater stands alone), so every rated item took one of each.
+    // claim of each rater stands alone), so every stored rating took one of each.
     let stepRates = queueRuns.map { Double(operations) / $0.seconds }
-    let operationRates = queueRuns.map { Double(operations + $0.claims) / $0.seconds }
+    let operationRates = stepRates.map { 2 * $0 }
     let rawRates = rawRuns.map { Double(perWriter * raters) / $0.seconds }
     let operationRatios = zip(operationRates, rawRates).map { $0 / $1 }
     let stepRatios = zip(stepRates, rawRates).map { $0 / $1 }
@@ -185,25 +183,6 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     print("  ratio items rated / raw (\(raters) writers): \(ratios(stepRatios))")
     print(String(format: "  CPU per item rated: queue %.0f µs, raw insert %.0f µs, the step's writes alone %.0f µs (medians)",
                  median(queueCPU), median(rawCPU), floorCPU / Double(perWriter * raters) * 1e6))
-}
-
-/// Claims taken by the raters of one run.
-private final class ClaimCounter: @unchecked Sendable {
-    // Sound: `count` is only read and written with `lock` held.
-    private let lock = NSLock()
-    private var count = 0
-
-    func add(_ claims: Int) {
-        lock.lock()
-        count += claims
-        lock.unlock()
-    }
-
-    var total: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
 }
 
 /// A workspace with `items` single-candidate items of the helpfulness rubric queued for
