@@ -46,14 +46,21 @@ public struct ReviewSession: Sendable, Hashable {
     var leasedVersions: [Int64: Workspace.RubricVersionRow] = [:]
 
     /// After a claim: forgets the candidates it looked at and counts the item taken.
-    mutating func finishClaim(_ item: ClaimedItem?, dropped: Set<Int64>) {
-        upcoming.removeAll { dropped.contains($0) }
-        upcomingGold.removeAll { dropped.contains($0) }
-        for id in dropped { planned[id] = nil }
+    mutating func finishClaim(_ item: ClaimedItem?, examined: Examined) {
+        for id in upcomingGold.prefix(examined.gold) + upcoming.prefix(examined.regular) { planned[id] = nil }
+        upcomingGold.removeFirst(examined.gold)
+        upcoming.removeFirst(examined.regular)
         if let item {
             if !item.isGold { openAtScan = max(0, openAtScan - 1) }
             leasedVersions[item.itemID] = item.version
         }
+    }
+
+    /// How many candidates a claim looked at from the front of each planned list: claims take
+    /// them in order, so those are the ones to forget (without a search of the plan per step).
+    struct Examined: Sendable {
+        var gold = 0
+        var regular = 0
     }
 
     init(id: Int64, rater: RaterInfo, orderSeed: Int64, filter: QueueFilter, settings: QueueSettings, startedAt: String) {
@@ -295,12 +302,12 @@ extension Workspace {
         let wantsGold = try prepareClaim(&session, sequence: sequence, now: now)
         // The closures read `session` in place: a copy kept alive past them would make
         // `finishClaim` copy the session's plan.
-        let (item, dropped) = try immediate { db in
+        let (item, examined) = try immediate { db in
             try Self.claim(db, session: session, wantsGold: wantsGold, now: now, scanWhenTaken: true)
         } then: { db, claimed in
-            (try claimed.lease.map { try Self.shown(db, $0, planned: session.planned[$0.itemID]) }, claimed.dropped)
+            (try claimed.lease.map { try Self.shown(db, $0, planned: session.planned[$0.itemID]) }, claimed.examined)
         }
-        session.finishClaim(item, dropped: dropped)
+        session.finishClaim(item, examined: examined)
         return item
     }
 
@@ -333,22 +340,22 @@ extension Workspace {
     }
 
     /// A claim's transaction body: re-checks the session's candidates in order and leases the
-    /// first still open. Returns the lease and the candidates it looked at (to drop from the plan).
+    /// first still open. Returns the lease and how many candidates it looked at (to drop from the plan).
     ///
     /// - Parameter scanWhenTaken: whether to choose afresh inside the transaction when every
     ///   candidate went to other raters; when false, throws `ClaimNeedsScan` instead, so the
     ///   caller can scan outside the write lock and try again.
     static func claim(_ db: Database, session current: ReviewSession, wantsGold: Bool, now: Date, scanWhenTaken: Bool)
-        throws -> (lease: Lease?, dropped: Set<Int64>) {
+        throws -> (lease: Lease?, examined: ReviewSession.Examined) {
         let stamp = Timestamp.string(now)
         try db.run("DELETE FROM leases WHERE expires_at <= ?", [stamp.databaseValue])
-        var dropped: Set<Int64> = []
+        var examined = ReviewSession.Examined()
         let remaining = max(0, current.openAtScan - 1)
         let gold = wantsGold && !current.upcoming.isEmpty ? current.upcomingGold : []
         for candidate in [gold, current.upcoming].joined() {
-            dropped.insert(candidate)
+            if examined.gold < gold.count { examined.gold += 1 } else { examined.regular += 1 }
             if try hasOpenSlot(db, itemID: candidate, raterID: current.rater.id) {
-                return (try lease(db, itemID: candidate, session: current, now: now, remaining: remaining), dropped)
+                return (try lease(db, itemID: candidate, session: current, now: now, remaining: remaining), examined)
             }
         }
         // Every candidate went to other raters meanwhile (or there were none): choose afresh
@@ -361,9 +368,9 @@ extension Workspace {
            let gold = try openItems(db, session: current, gold: true, skipped: skipped, liveAt: nil, limit: 1).ids.first {
             chosen = (gold, true)
         }
-        guard let (itemID, gold) = chosen else { return (nil, dropped) }
+        guard let (itemID, gold) = chosen else { return (nil, examined) }
         return (try lease(db, itemID: itemID, session: current, now: now,
-                          remaining: max(0, regular.total - (gold ? 0 : 1))), dropped)
+                          remaining: max(0, regular.total - (gold ? 0 : 1))), examined)
     }
 
     /// Extends the session's lease on an item by the lease length from now.
@@ -448,16 +455,16 @@ extension Workspace {
         while true {
             do {
                 // `session` is read in place, not copied (see `claimNextItem(in:sequence:)`).
-                let (rating, item, dropped) = try immediate { db in
+                let (rating, item, examined) = try immediate { db in
                     let rating = try Self.submit(db, draft, session: session, now: now)
                     let claimed = try Self.claim(db, session: session, wantsGold: wantsGold, now: now,
                                                  scanWhenTaken: scanWhenTaken)
-                    return (rating, claimed.lease, claimed.dropped)
+                    return (rating, claimed.lease, claimed.examined)
                 } then: { db, written in
                     (written.0, try written.1.map { try Self.shown(db, $0, planned: session.planned[$0.itemID]) }, written.2)
                 }
                 session.leasedVersions[draft.itemID] = nil
-                session.finishClaim(item, dropped: dropped)
+                session.finishClaim(item, examined: examined)
                 return (rating, item)
             } catch is ClaimNeedsScan {
                 session.upcoming = []
