@@ -11,6 +11,10 @@
 // operations of each step (a rater's first claim is one alone); items rated per second counts
 // each step once. A raw operation is one INSERT in its own BEGIN IMMEDIATE transaction.
 //
+// Workspaces open their files through Gait's VFS (`LogWrites`), which hands a transaction's log
+// frames to the file system in one write; the raw inserts the ratio is taken against go through
+// the same VFS, and a second raw run through SQLite's own VFS shows what that VFS is worth.
+//
 // Queue and raw runs alternate for N rounds (default 3), each queue run on a fresh workspace,
 // and the medians are reported: on a shared 2-core machine either rate swings by a fifth between
 // seconds, so one pair of runs says little. A last measurement runs the step's writes alone —
@@ -48,6 +52,8 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
 
     var queueRuns: [(seconds: Double, cpu: Double)] = []
     var rawRuns: [(seconds: Double, cpu: Double)] = []
+    var stockRuns: [Double] = []
+    let logWrites = LogWriteTotals()
     for round in 0..<rounds {
         // The queue, on a workspace of its own.
         let path = folder.appendingPathComponent("queue-\(round).sqlite").path
@@ -69,6 +75,9 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
                                               in: &session, thenClaim: sequence).next
             }
             try rater.endReviewSession(session)
+            if let counts = rater.writer.writeWithoutTransaction({ db in LogWrites.counts(db) }) {
+                logWrites.add(counts)
+            }
         }
         queueRuns.append((seconds, lastCPUSeconds))
         let stored = try workspace.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ratings") ?? 0 }
@@ -78,23 +87,26 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
         let verified = try workspace.verify()
         guard verified.passed else { throw QueueBenchmarkError("verify failed: \(verified.firstProblem ?? verified.integrity)") }
 
-        // Raw inserts, same configuration and folder, same writer count and operation count.
-        let rawPath = folder.appendingPathComponent("raw-\(round).sqlite").path
-        try rawPool(rawPath).write { db in
-            try db.execute(sql: "CREATE TABLE raw (id INTEGER PRIMARY KEY, item INTEGER NOT NULL, rater INTEGER NOT NULL, at TEXT NOT NULL)")
-        }
-        let rawSeconds = try onThreads(raters) { index in
-            let pool = try rawPool(rawPath)
-            for item in 0..<perWriter {
-                try pool.write { db in
-                    try db.execute(sql: "INSERT INTO raw (item, rater, at) VALUES (?, ?, ?)",
-                                   arguments: [item, index, Timestamp.string(Date())])
+        // Raw inserts, same configuration and folder, same writer count and operation count:
+        // through the workspaces' VFS, then through SQLite's own.
+        for vfs in [LogWrites.vfsName, "unix"] {
+            let rawPath = folder.appendingPathComponent("raw-\(vfs)-\(round).sqlite").path
+            try rawPool(rawPath, vfs: vfs).write { db in
+                try db.execute(sql: "CREATE TABLE raw (id INTEGER PRIMARY KEY, item INTEGER NOT NULL, rater INTEGER NOT NULL, at TEXT NOT NULL)")
+            }
+            let rawSeconds = try onThreads(raters) { index in
+                let pool = try rawPool(rawPath, vfs: vfs)
+                for item in 0..<perWriter {
+                    try pool.write { db in
+                        try db.execute(sql: "INSERT INTO raw (item, rater, at) VALUES (?, ?, ?)",
+                                       arguments: [item, index, Timestamp.string(Date())])
+                    }
                 }
             }
+            if vfs == "unix" { stockRuns.append(rawSeconds) } else { rawRuns.append((rawSeconds, lastCPUSeconds)) }
         }
-        rawRuns.append((rawSeconds, lastCPUSeconds))
     }
-    let rawPath = folder.appendingPathComponent("raw-0.sqlite").path
+    let rawPath = folder.appendingPathComponent("raw-\(LogWrites.vfsName)-0.sqlite").path
     let singleSeconds = try onThreads(1) { _ in
         let pool = try rawPool(rawPath)
         for item in 0..<operations {
@@ -159,6 +171,7 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     let stepRates = queueRuns.map { Double(operations) / $0.seconds }
     let operationRates = stepRates.map { 2 * $0 }
     let rawRates = rawRuns.map { Double(perWriter * raters) / $0.seconds }
+    let stockRates = stockRuns.map { Double(perWriter * raters) / $0 }
     let operationRatios = zip(operationRates, rawRates).map { $0 / $1 }
     let stepRatios = zip(stepRates, rawRates).map { $0 / $1 }
     func median(_ values: [Double]) -> Double {
@@ -177,12 +190,35 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
     print("  claims + submits        \(rates(operationRates))")
     print("  items rated             \(rates(stepRates))  (one claim + one submit each, one transaction)")
     print("  raw inserts, \(raters) writers  \(rates(rawRates))")
+    print("  raw inserts, \(raters) writers, SQLite's own VFS  \(rates(stockRates))")
     print("  raw inserts, 1 writer   \(String(format: "%.0f/s", Double(operations) / singleSeconds))")
     print("  the step's writes alone \(String(format: "%.0f/s", floorRate))  (\(raters) writers, one round)")
     print("  ratio (claims + submits) / raw (\(raters) writers): \(ratios(operationRatios))  (target ≥ 0.5)")
     print("  ratio items rated / raw (\(raters) writers): \(ratios(stepRatios))")
     print(String(format: "  CPU per item rated: queue %.0f µs, raw insert %.0f µs, the step's writes alone %.0f µs (medians)",
                  median(queueCPU), median(rawCPU), floorCPU / Double(perWriter * raters) * 1e6))
+    let totals = logWrites.total
+    print(String(format: "  log writes per item rated: %.1f asked of the VFS, %.2f made to the file system",
+                 Double(totals.requested) / Double(operations * rounds), Double(totals.written) / Double(operations * rounds)))
+}
+
+/// Log-write counts summed over the raters' connections.
+private final class LogWriteTotals: @unchecked Sendable {
+    // Sound: `counts` is only read and written with `lock` held.
+    private let lock = NSLock()
+    private var counts = (requested: 0, written: 0)
+
+    func add(_ more: (requested: Int, written: Int)) {
+        lock.lock()
+        counts = (counts.requested + more.requested, counts.written + more.written)
+        lock.unlock()
+    }
+
+    var total: (requested: Int, written: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts
+    }
 }
 
 /// A workspace with `items` single-candidate items of the helpfulness rubric queued for
@@ -205,13 +241,14 @@ private func queuedWorkspace(_ path: String, items: Int, raters: Int, overlap: I
     return workspace
 }
 
-/// A pool configured as `Workspace` configures its own.
-private func rawPool(_ path: String) throws -> DatabasePool {
+/// A pool configured as `Workspace` configures its own, through the named VFS.
+private func rawPool(_ path: String, vfs: String = LogWrites.vfsName) throws -> DatabasePool {
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
     configuration.busyMode = .timeout(30)
     configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-    return try DatabasePool(path: path, configuration: configuration)
+    let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+    return try DatabasePool(path: "file:\(escaped)?vfs=\(vfs)", configuration: configuration)
 }
 
 /// CPU seconds of the last `onThreads` run (the whole process, so run nothing else meanwhile).

@@ -83,6 +83,7 @@ public struct Workspace: Sendable {
     // MARK: - Opening
 
     static func openPool(path: String) throws -> DatabasePool {
+        try LogWrites.install()
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(30)

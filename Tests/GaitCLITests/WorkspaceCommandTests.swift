@@ -97,3 +97,40 @@ import Testing
         #expect(missing.stderr.contains("--rubric is required"))
     }
 }
+
+/// A write to the log that fails (here: the file-size limit of the process) fails the command
+/// whole: the workspace keeps everything before it, and verifies.
+@Suite struct FailedLogWriteTests {
+    @Test func anImportWhoseLogWriteFailsLeavesTheWorkspaceAsItWas() throws {
+        let scratch = try Scratch()
+        _ = try GaitRunner.run(["init"], in: scratch.url)
+        try scratch.write("small.jsonl", "{\"id\": \"a\", \"prompt\": \"fine\"}\n")
+        #expect(try GaitRunner.run(["prompts", "import", "small.jsonl", "--set", "s"], in: scratch.url).status == 0)
+        // About 3 MB of prompts, while no file may grow past the database's size plus 256 KiB.
+        let lines = (0..<1000).map { "{\"id\": \"p\($0)\", \"prompt\": \"\(String(repeating: "prompt \($0) ", count: 300))\"}" }
+        try scratch.write("big.jsonl", lines.joined(separator: "\n") + "\n")
+        let size = try #require(try FileManager.default.attributesOfItem(
+            atPath: scratch.url.appendingPathComponent("gait.sqlite").path)[.size] as? Int)
+        let limited = Process()
+        limited.executableURL = URL(fileURLWithPath: "/bin/bash")
+        limited.arguments = ["-c", "trap '' XFSZ; ulimit -f \((size + 262_144) / 1024); exec \"$0\" prompts import big.jsonl --set big",
+                             GaitRunner.executable.path]
+        limited.currentDirectoryURL = scratch.url
+        limited.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        limited.standardError = errors
+        try limited.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        limited.waitUntilExit()
+        #expect(limited.terminationStatus != 0)
+        #expect(message.hasPrefix("Error: ") && message.contains("I/O error"), "\(message)")
+
+        let verify = try GaitRunner.run(["verify"], in: scratch.url)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let sets = try GaitRunner.run(["prompts", "list", "--format", "json"], in: scratch.url)
+        let list = try JSONSerialization.jsonObject(with: Data(sets.stdout.utf8)) as? [[String: Any]]
+        #expect(list?.compactMap { $0["name"] as? String } == ["s"])
+        // The same import without the limit goes through.
+        #expect(try GaitRunner.run(["prompts", "import", "big.jsonl", "--set", "big"], in: scratch.url).status == 0)
+    }
+}

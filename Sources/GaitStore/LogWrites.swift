@@ -1,0 +1,33 @@
+import CWALWrites
+import GRDB
+import GRDBSQLite
+
+/// The VFS workspaces open their files through: SQLite's own, except that a transaction's
+/// write-ahead-log frames reach the file system in one write instead of two per page (see
+/// `CWALWrites`). A rating and the next claim write about seven pages, so a step made some
+/// fourteen write calls, each paying the kernel's fixed cost of a buffered write under the
+/// writer lock every rater waits for.
+public enum LogWrites {
+    /// The VFS's name, for `file:` URIs that ask for it (`?vfs=gait-wal`).
+    public static let vfsName = GAIT_WAL_VFS_NAME
+
+    /// Makes the VFS the process's default before the first workspace opens.
+    static func install() throws {
+        if let result = registration, result != SQLITE_OK {
+            throw StoreError.refused("SQLite refused to register Gait's write-ahead-log VFS (result code \(result))")
+        }
+    }
+
+    private static let registration: Int32? = gait_wal_vfs_register(1)
+
+    /// Writes SQLite asked for on a connection's log since the log opened, and how many of
+    /// them reached the file system (nil when the connection's file is not opened through the VFS).
+    public static func counts(_ db: Database) -> (requested: Int, written: Int)? {
+        var counts: [Int64] = [0, 0]
+        let result = counts.withUnsafeMutableBytes { bytes in
+            sqlite3_file_control(db.sqliteConnection, "main", GAIT_FCNTL_LOG_WRITES, bytes.baseAddress)
+        }
+        guard result == SQLITE_OK else { return nil }
+        return (Int(counts[0]), Int(counts[1]))
+    }
+}
