@@ -1,3 +1,5 @@
+import GRDB
+
 /// What went wrong in the workspace database, in words a user can act on.
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No database file where one was expected.
@@ -35,6 +37,27 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(kind) '\(name)' already exists; \(hint)"
         case .refused(let message):
             message
+        }
+    }
+}
+
+extension StoreError {
+    /// A storage failure of SQLite (a full disk, a file-size limit, a file it may not write or
+    /// open) in words a user can act on, for errors GRDB reports in SQLite's terms; nil for any
+    /// other error. SQLite rolls back the transaction a failed write belonged to.
+    public static func storageFailure(_ error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        let detail = error.message ?? "SQLite result code \(error.extendedResultCode.rawValue)"
+        switch error.resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR:
+            return "the workspace database could not be written (\(detail)); the disk may be full or the file "
+                + "over a size limit. The write that failed was rolled back: the workspace holds nothing of it"
+        case .SQLITE_READONLY:
+            return "the workspace database is read-only here (\(detail)); the write that failed was rolled back"
+        case .SQLITE_CANTOPEN:
+            return "the workspace database cannot be opened (\(detail)); check the path and its folder's permissions"
+        default:
+            return nil
         }
     }
 }
