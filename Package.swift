@@ -72,7 +72,9 @@ let package = Package(
             path: "Benchmarks/gait-bench"
         ),
         .testTarget(name: "GaitCoreTests", dependencies: ["GaitCore"]),
-        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore"], exclude: ["Fixtures"]),
+        .testTarget(name: "GaitStoreTests", dependencies: ["GaitStore", "CWALWrites", "CFaultVFS"], exclude: ["Fixtures"]),
+        .target(name: "CFaultVFS", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")],
+                path: "Tests/CFaultVFS"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Kernels", "AllocationCounter"],

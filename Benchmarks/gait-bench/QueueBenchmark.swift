@@ -76,7 +76,7 @@ private func runQueueBenchmark(_ arguments: [String]) throws {
             }
             try rater.endReviewSession(session)
             if let counts = rater.writer.writeWithoutTransaction({ db in LogWrites.counts(db) }) {
-                logWrites.add(counts)
+                logWrites.add((counts.requested, counts.written))
             }
         }
         queueRuns.append((seconds, lastCPUSeconds))

@@ -1,18 +1,24 @@
 // SQLite writes a write-ahead-log frame as two writes (its 24-byte header, then the page), so a
 // transaction of n pages costs 2n system calls, each paying the kernel's fixed cost of a
 // buffered write. This VFS wraps the default one and, for log files only, gathers consecutive
-// writes in a buffer of the file's own and hands them to the underlying VFS as one write:
+// writes in a buffer of the file's own and hands them to the underlying VFS as one write (at
+// most 64 KiB: the unix VFS takes a write's length modulo 2^17):
 //
 //  * at the end of a commit frame (a header whose "database size after commit" field is set,
-//    then its page), inside that write call, so a failure fails the commit like any write;
-//  * before any other operation on the log file (read, size, truncate, sync, lock, control,
-//    close) and before a write that does not continue the buffer, so the file never looks
-//    different to SQLite than if every write had gone through;
-//  * before any shared-memory operation on the database file the log belongs to: SQLite
-//    publishes new frames to other connections through the wal-index (shared memory) only
-//    after writing them, so whatever SQLite version writes frames in whatever pattern, no
-//    reader can see a frame that is still in the buffer. An error there, where SQLite cannot be
-//    told, is kept and returned by the next call on either file.
+//    then its page), inside the page's write call, so a failure fails the commit like any write.
+//    From then until the commit is published, writes go straight through: SQLite may rewrite
+//    frame headers (checksums) or pad the log after the commit frame, and each of those writes
+//    must fail where SQLite sees it;
+//  * before any other operation on the log file (read, size, truncate, sync, control, close)
+//    and before a write that does not continue the buffer, so the file never looks different
+//    to SQLite than if every write had gone through.
+//
+// SQLite publishes new frames to other connections through the wal-index (shared memory), after
+// a memory barrier between the two copies of its header. The barrier on the log's database file
+// ends the commit: by then nothing is buffered. Should a future SQLite leave bytes there, the
+// barrier writes them before the header can be read whole, and an error, which it cannot
+// return, is returned by the next operation on the log instead; the count of such writes is
+// kept for tests (`GAIT_FCNTL_LOG_WRITES`).
 //
 // Database and journal files pass through untouched.
 #include <sqlite3.h>
@@ -33,31 +39,37 @@ struct GaitFile {
     int capacity;
     sqlite3_int64 start;
     int commitPageNext;         // the last write was a commit frame's header
-    int keptError;              // a flush error no call could return yet
+    int writeThrough;           // a commit frame was written: no buffering until it is published
+    int keptError;              // a write error no call could return yet
     long long requestedWrites;  // for a log: writes SQLite asked for
     long long performedWrites;  // for a log: writes handed to the underlying VFS
+    long long barrierWrites;    // for a log: buffers written from the shared-memory barrier
 };
 
-static sqlite3_vfs *underlying;
-static sqlite3_vfs gaitVFS;
 static sqlite3_io_methods gaitMethods[3];
-static pthread_once_t registration = PTHREAD_ONCE_INIT;
-static int registrationResult = SQLITE_OK;
+static pthread_once_t methodsOnce = PTHREAD_ONCE_INIT;
+static pthread_mutex_t registrationLock = PTHREAD_MUTEX_INITIALIZER;
 
-/// The most bytes handed down in one write: the unix VFS takes a write's length modulo 2^17
-/// (its pages are at most 64 KiB), so longer writes go down as several.
+/// The VFS a Gait VFS wraps (each registered instance keeps its own in `pAppData`).
+static sqlite3_vfs *under(sqlite3_vfs *vfs) { return (sqlite3_vfs *)vfs->pAppData; }
+
+/// The most bytes buffered, and so handed down, in one write.
 enum { maximumBuffer = 1 << 16 };
+
+static int isGaitFile(const sqlite3_file *file) {
+    return file->pMethods == &gaitMethods[0] || file->pMethods == &gaitMethods[1] || file->pMethods == &gaitMethods[2];
+}
 
 static int flush(GaitFile *file) {
     if (file->used == 0) return SQLITE_OK;
     file->performedWrites += 1;
     int result = file->real->pMethods->xWrite(file->real, file->buffer, file->used, file->start);
     file->used = 0;
-    file->commitPageNext = 0;
     return result;
 }
 
-/// Flushes and returns the first error, including one kept from a call that could not return it.
+/// Before an operation on a log: the pending bytes are written first, and an error kept from a
+/// call that could not return it is returned now.
 static int settle(GaitFile *file) {
     int result = flush(file);
     if (file->keptError != SQLITE_OK) {
@@ -67,14 +79,11 @@ static int settle(GaitFile *file) {
     return result;
 }
 
-/// Before an operation on a database file: its log's pending frames are written first.
-static int settleLogOf(GaitFile *database) {
-    return database->log ? settle(database->log) : SQLITE_OK;
-}
-
 static int gaitClose(sqlite3_file *handle) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
+    // Bytes still buffered at close belong to no commit (a commit's are written before it is
+    // published), so an error writing them loses nothing SQLite relies on.
+    int result = file->isLog ? settle(file) : SQLITE_OK;
     if (file->log) file->log->database = NULL;
     if (file->database) file->database->log = NULL;
     int closed = file->real->pMethods->xClose(file->real);
@@ -85,14 +94,14 @@ static int gaitClose(sqlite3_file *handle) {
 
 static int gaitRead(sqlite3_file *handle, void *data, int amount, sqlite3_int64 offset) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
+    int result = file->isLog ? settle(file) : SQLITE_OK;
     if (result != SQLITE_OK) return result;
     return file->real->pMethods->xRead(file->real, data, amount, offset);
 }
 
 static int append(GaitFile *file, const void *data, int amount) {
     if (file->used + amount > file->capacity) {
-        int capacity = file->capacity ? file->capacity : 64 * 1024;
+        int capacity = file->capacity ? file->capacity : maximumBuffer;
         while (capacity < file->used + amount) capacity *= 2;
         unsigned char *grown = realloc(file->buffer, (size_t)capacity);
         if (!grown) return SQLITE_IOERR_NOMEM;
@@ -106,26 +115,25 @@ static int append(GaitFile *file, const void *data, int amount) {
 
 static int gaitWrite(sqlite3_file *handle, const void *data, int amount, sqlite3_int64 offset) {
     GaitFile *file = (GaitFile *)handle;
-    if (!file->isLog) {
-        int result = settleLogOf(file);
-        if (result != SQLITE_OK) return result;
-        return file->real->pMethods->xWrite(file->real, data, amount, offset);
-    }
+    if (!file->isLog) return file->real->pMethods->xWrite(file->real, data, amount, offset);
     file->requestedWrites += 1;
-    int result = file->keptError;
-    file->keptError = SQLITE_OK;
-    if (result == SQLITE_OK && file->used > 0 &&
-        (offset != file->start + file->used || file->used + amount > maximumBuffer)) {
+    int commitPage = file->commitPageNext;
+    file->commitPageNext = 0;
+    int result = SQLITE_OK;
+    if (file->used > 0 && (file->writeThrough || offset != file->start + file->used || file->used + amount > maximumBuffer)) {
         result = flush(file);
     }
+    if (result == SQLITE_OK && file->keptError != SQLITE_OK) result = file->keptError;
+    file->keptError = SQLITE_OK;
     if (result != SQLITE_OK) {
         file->used = 0;
-        file->commitPageNext = 0;
         return result;
     }
-    if (amount > maximumBuffer) {
+    if (file->writeThrough || amount > maximumBuffer) {
         file->performedWrites += 1;
-        return file->real->pMethods->xWrite(file->real, data, amount, offset);
+        result = file->real->pMethods->xWrite(file->real, data, amount, offset);
+        if (commitPage) file->writeThrough = 1;
+        return result;
     }
     if (file->used == 0) file->start = offset;
     result = append(file, data, amount);
@@ -133,7 +141,10 @@ static int gaitWrite(sqlite3_file *handle, const void *data, int amount, sqlite3
         file->used = 0;
         return result;
     }
-    if (file->commitPageNext) return flush(file);
+    if (commitPage) {
+        file->writeThrough = 1;
+        return flush(file);
+    }
     // A frame header is 24 bytes: page number, then the database size after a commit (zero in
     // every other frame), both big-endian.
     const unsigned char *bytes = data;
@@ -143,14 +154,14 @@ static int gaitWrite(sqlite3_file *handle, const void *data, int amount, sqlite3
 
 static int gaitTruncate(sqlite3_file *handle, sqlite3_int64 size) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
+    int result = file->isLog ? settle(file) : SQLITE_OK;
     if (result != SQLITE_OK) return result;
     return file->real->pMethods->xTruncate(file->real, size);
 }
 
 static int gaitSync(sqlite3_file *handle, int flags) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
+    int result = file->isLog ? settle(file) : SQLITE_OK;
     if (result != SQLITE_OK) return result;
     return file->real->pMethods->xSync(file->real, flags);
 }
@@ -164,16 +175,17 @@ static int gaitFileSize(sqlite3_file *handle, sqlite3_int64 *size) {
 
 static int gaitLock(sqlite3_file *handle, int level) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
+    int result = file->isLog ? settle(file) : SQLITE_OK;
     if (result != SQLITE_OK) return result;
     return file->real->pMethods->xLock(file->real, level);
 }
 
 static int gaitUnlock(sqlite3_file *handle, int level) {
     GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : settleLogOf(file);
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xUnlock(file->real, level);
+    // Always unlocks: SQLite does not look at an unlock's result.
+    int result = file->isLog ? settle(file) : SQLITE_OK;
+    int unlocked = file->real->pMethods->xUnlock(file->real, level);
+    return result != SQLITE_OK ? result : unlocked;
 }
 
 static int gaitCheckReservedLock(sqlite3_file *handle, int *reserved) {
@@ -187,10 +199,17 @@ static int gaitFileControl(sqlite3_file *handle, int op, void *argument) {
         long long *counts = argument;
         counts[0] = file->log ? file->log->requestedWrites : 0;
         counts[1] = file->log ? file->log->performedWrites : 0;
+        counts[2] = file->log ? file->log->barrierWrites : 0;
         return SQLITE_OK;
     }
-    int result = file->isLog ? settle(file) : settleLogOf(file);
-    if (result != SQLITE_OK) return result;
+    if (file->isLog) {
+        // Some controls are hints whose result SQLite ignores: a failed write is also kept.
+        int result = settle(file);
+        if (result != SQLITE_OK) {
+            file->keptError = result;
+            return result;
+        }
+    }
     return file->real->pMethods->xFileControl(file->real, op, argument);
 }
 
@@ -204,37 +223,37 @@ static int gaitDeviceCharacteristics(sqlite3_file *handle) {
     return file->real->pMethods->xDeviceCharacteristics(file->real);
 }
 
-// Shared memory (the wal-index) belongs to the database file. Writing the log's pending frames
-// before any of it is what keeps frames ahead of their publication.
+// Shared memory (the wal-index) belongs to the database file.
 
 static int gaitShmMap(sqlite3_file *handle, int page, int pageSize, int extend, void volatile **memory) {
     GaitFile *file = (GaitFile *)handle;
-    int result = settleLogOf(file);
-    if (result != SQLITE_OK) return result;
     return file->real->pMethods->xShmMap(file->real, page, pageSize, extend, memory);
 }
 
 static int gaitShmLock(sqlite3_file *handle, int offset, int count, int flags) {
     GaitFile *file = (GaitFile *)handle;
-    int result = settleLogOf(file);
-    if (result != SQLITE_OK) return result;
     return file->real->pMethods->xShmLock(file->real, offset, count, flags);
 }
 
+/// SQLite publishes a commit's frames by writing the wal-index header twice with a barrier
+/// between: the commit's writes are over, and none may still be buffered.
 static void gaitShmBarrier(sqlite3_file *handle) {
     GaitFile *file = (GaitFile *)handle;
-    if (file->log) {
-        int result = flush(file->log);
-        if (result != SQLITE_OK && file->log->keptError == SQLITE_OK) file->log->keptError = result;
+    GaitFile *log = file->log;
+    if (log) {
+        if (log->used > 0) {
+            log->barrierWrites += 1;
+            int result = flush(log);
+            if (result != SQLITE_OK && log->keptError == SQLITE_OK) log->keptError = result;
+        }
+        log->writeThrough = 0;
     }
     file->real->pMethods->xShmBarrier(file->real);
 }
 
 static int gaitShmUnmap(sqlite3_file *handle, int deleteFlag) {
     GaitFile *file = (GaitFile *)handle;
-    int result = settleLogOf(file);
-    int unmapped = file->real->pMethods->xShmUnmap(file->real, deleteFlag);
-    return result != SQLITE_OK ? result : unmapped;
+    return file->real->pMethods->xShmUnmap(file->real, deleteFlag);
 }
 
 static int gaitFetch(sqlite3_file *handle, sqlite3_int64 offset, int amount, void **pointer) {
@@ -250,7 +269,7 @@ static int gaitUnfetch(sqlite3_file *handle, sqlite3_int64 offset, void *pointer
 }
 
 static int gaitOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *handle, int flags, int *outFlags) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     GaitFile *file = (GaitFile *)handle;
     memset(file, 0, sizeof(GaitFile));
     file->real = (sqlite3_file *)(file + 1);
@@ -267,7 +286,7 @@ static int gaitOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *handl
         file->isLog = 1;
         // The database file object of this log, as the pager opened it (through this VFS).
         sqlite3_file *database = sqlite3_database_file_object(name);
-        if (database && database->pMethods >= &gaitMethods[0] && database->pMethods <= &gaitMethods[2]) {
+        if (database && isGaitFile(database)) {
             file->database = (GaitFile *)database;
             file->database->log = file;
         }
@@ -276,73 +295,66 @@ static int gaitOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *handl
 }
 
 static int gaitDelete(sqlite3_vfs *vfs, const char *name, int syncDirectory) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xDelete(underlying, name, syncDirectory);
 }
 
 static int gaitAccess(sqlite3_vfs *vfs, const char *name, int flags, int *result) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xAccess(underlying, name, flags, result);
 }
 
 static int gaitFullPathname(sqlite3_vfs *vfs, const char *name, int size, char *output) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xFullPathname(underlying, name, size, output);
 }
 
 static void *gaitDlOpen(sqlite3_vfs *vfs, const char *name) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xDlOpen(underlying, name);
 }
 
 static void gaitDlError(sqlite3_vfs *vfs, int size, char *message) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     underlying->xDlError(underlying, size, message);
 }
 
 static void (*gaitDlSym(sqlite3_vfs *vfs, void *library, const char *symbol))(void) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xDlSym(underlying, library, symbol);
 }
 
 static void gaitDlClose(sqlite3_vfs *vfs, void *library) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     underlying->xDlClose(underlying, library);
 }
 
 static int gaitRandomness(sqlite3_vfs *vfs, int size, char *output) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xRandomness(underlying, size, output);
 }
 
 static int gaitSleep(sqlite3_vfs *vfs, int microseconds) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xSleep(underlying, microseconds);
 }
 
 static int gaitCurrentTime(sqlite3_vfs *vfs, double *now) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xCurrentTime(underlying, now);
 }
 
 static int gaitGetLastError(sqlite3_vfs *vfs, int size, char *message) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xGetLastError ? underlying->xGetLastError(underlying, size, message) : 0;
 }
 
 static int gaitCurrentTimeInt64(sqlite3_vfs *vfs, sqlite3_int64 *now) {
-    (void)vfs;
+    sqlite3_vfs *underlying = under(vfs);
     return underlying->xCurrentTimeInt64(underlying, now);
 }
 
-static void registerOnce(void) {
-    registrationResult = sqlite3_initialize();
-    if (registrationResult != SQLITE_OK) return;
-    underlying = sqlite3_vfs_find(NULL);
-    if (underlying == NULL) {
-        registrationResult = SQLITE_ERROR;
-        return;
-    }
+static void makeMethods(void) {
     for (int version = 1; version <= 3; version++) {
         sqlite3_io_methods *methods = &gaitMethods[version - 1];
         memset(methods, 0, sizeof *methods);
@@ -370,29 +382,50 @@ static void registerOnce(void) {
             methods->xUnfetch = gaitUnfetch;
         }
     }
-    memset(&gaitVFS, 0, sizeof gaitVFS);
-    gaitVFS.iVersion = underlying->iVersion < 2 ? underlying->iVersion : 2;
-    gaitVFS.szOsFile = (int)sizeof(GaitFile) + underlying->szOsFile;
-    gaitVFS.mxPathname = underlying->mxPathname;
-    gaitVFS.zName = GAIT_WAL_VFS_NAME;
-    gaitVFS.xOpen = gaitOpen;
-    gaitVFS.xDelete = gaitDelete;
-    gaitVFS.xAccess = gaitAccess;
-    gaitVFS.xFullPathname = gaitFullPathname;
-    gaitVFS.xDlOpen = underlying->xDlOpen ? gaitDlOpen : NULL;
-    gaitVFS.xDlError = underlying->xDlError ? gaitDlError : NULL;
-    gaitVFS.xDlSym = underlying->xDlSym ? gaitDlSym : NULL;
-    gaitVFS.xDlClose = underlying->xDlClose ? gaitDlClose : NULL;
-    gaitVFS.xRandomness = gaitRandomness;
-    gaitVFS.xSleep = gaitSleep;
-    gaitVFS.xCurrentTime = gaitCurrentTime;
-    gaitVFS.xGetLastError = gaitGetLastError;
-    if (gaitVFS.iVersion >= 2) gaitVFS.xCurrentTimeInt64 = gaitCurrentTimeInt64;
-    registrationResult = sqlite3_vfs_register(&gaitVFS, 0);
+}
+
+int gait_wal_vfs_register_over(const char *name, const char *underlyingName, int makeDefault) {
+    int result = sqlite3_initialize();
+    if (result != SQLITE_OK) return result;
+    pthread_once(&methodsOnce, makeMethods);
+    pthread_mutex_lock(&registrationLock);
+    sqlite3_vfs *vfs = sqlite3_vfs_find(name);
+    if (vfs == NULL) {
+        sqlite3_vfs *underlying = sqlite3_vfs_find(underlyingName);
+        // Registered once per name and kept for the process's life, as SQLite requires.
+        vfs = underlying ? calloc(1, sizeof(sqlite3_vfs) + strlen(name) + 1) : NULL;
+        if (vfs == NULL) {
+            pthread_mutex_unlock(&registrationLock);
+            return underlying ? SQLITE_NOMEM : SQLITE_ERROR;
+        }
+        char *storedName = (char *)(vfs + 1);
+        strcpy(storedName, name);
+        vfs->iVersion = underlying->iVersion < 2 ? underlying->iVersion : 2;
+        vfs->szOsFile = (int)sizeof(GaitFile) + underlying->szOsFile;
+        vfs->mxPathname = underlying->mxPathname;
+        vfs->zName = storedName;
+        vfs->pAppData = underlying;
+        vfs->xOpen = gaitOpen;
+        vfs->xDelete = gaitDelete;
+        vfs->xAccess = gaitAccess;
+        vfs->xFullPathname = gaitFullPathname;
+        vfs->xDlOpen = underlying->xDlOpen ? gaitDlOpen : NULL;
+        vfs->xDlError = underlying->xDlError ? gaitDlError : NULL;
+        vfs->xDlSym = underlying->xDlSym ? gaitDlSym : NULL;
+        vfs->xDlClose = underlying->xDlClose ? gaitDlClose : NULL;
+        vfs->xRandomness = gaitRandomness;
+        vfs->xSleep = gaitSleep;
+        vfs->xCurrentTime = gaitCurrentTime;
+        vfs->xGetLastError = gaitGetLastError;
+        if (vfs->iVersion >= 2) vfs->xCurrentTimeInt64 = gaitCurrentTimeInt64;
+        result = sqlite3_vfs_register(vfs, makeDefault);
+    } else if (makeDefault) {
+        result = sqlite3_vfs_register(vfs, 1);
+    }
+    pthread_mutex_unlock(&registrationLock);
+    return result;
 }
 
 int gait_wal_vfs_register(int makeDefault) {
-    pthread_once(&registration, registerOnce);
-    if (registrationResult != SQLITE_OK || !makeDefault) return registrationResult;
-    return sqlite3_vfs_register(&gaitVFS, 1);
+    return gait_wal_vfs_register_over(GAIT_WAL_VFS_NAME, NULL, makeDefault);
 }

@@ -20,14 +20,25 @@ public enum LogWrites {
 
     private static let registration: Int32? = gait_wal_vfs_register(1)
 
-    /// Writes SQLite asked for on a connection's log since the log opened, and how many of
-    /// them reached the file system (nil when the connection's file is not opened through the VFS).
-    public static func counts(_ db: Database) -> (requested: Int, written: Int)? {
-        var counts: [Int64] = [0, 0]
+    /// A connection's log writes since the log was opened.
+    public struct Counts: Sendable, Hashable {
+        /// Writes SQLite asked of the VFS.
+        public var requested: Int
+        /// Writes the VFS made to the file system.
+        public var written: Int
+        /// Of those, writes made at the wal-index barrier, when a commit is published (none
+        /// with the SQLite versions Gait was tested with: a commit's frames are written when
+        /// its commit frame is).
+        public var writtenAtBarrier: Int
+    }
+
+    /// The connection's counts; nil when its file is not opened through the VFS.
+    public static func counts(_ db: Database) -> Counts? {
+        var counts: [Int64] = [0, 0, 0]
         let result = counts.withUnsafeMutableBytes { bytes in
             sqlite3_file_control(db.sqliteConnection, "main", GAIT_FCNTL_LOG_WRITES, bytes.baseAddress)
         }
         guard result == SQLITE_OK else { return nil }
-        return (Int(counts[0]), Int(counts[1]))
+        return Counts(requested: Int(counts[0]), written: Int(counts[1]), writtenAtBarrier: Int(counts[2]))
     }
 }

@@ -1,6 +1,9 @@
+import CFaultVFS
+import CWALWrites
 import Foundation
 import GaitCore
 import GRDB
+import GRDBSQLite
 import Testing
 @testable import GaitStore
 
@@ -49,5 +52,127 @@ import Testing
         let queue = try DatabaseQueue(path: "file:\(directory.path("w.sqlite"))?vfs=unix")
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM raters") } == 0)
         #expect(queue.inDatabase { db in LogWrites.counts(db) } == nil)
+    }
+}
+
+/// The log-writing VFS stacked on one whose log writes fail on demand: a commit whose writes
+/// fail reports the failure and keeps nothing, and nothing a commit wrote is left for the
+/// wal-index barrier, in every way SQLite writes a commit (buffer boundaries, checksums rewritten
+/// after a cache spill, padding under `synchronous = FULL`).
+@Suite(.serialized) struct LogWriteFaultTests {
+    /// Gait's VFS over the failing one.
+    static let vfs: String = {
+        precondition(fault_vfs_register() == SQLITE_OK)
+        precondition(gait_wal_vfs_register_over("gait-wal-over-fault", FAULT_VFS_NAME, 0) == SQLITE_OK)
+        return "gait-wal-over-fault"
+    }()
+
+    static func pool(_ path: String, query: String = "", prepare: String = "PRAGMA synchronous = NORMAL") throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: prepare) }
+        return try DatabasePool(path: "file:\(path)?vfs=\(vfs)\(query)", configuration: configuration)
+    }
+
+    /// A connection through SQLite's own VFS, as another program would open the file.
+    static func stock(_ path: String) throws -> DatabaseQueue {
+        try DatabaseQueue(path: "file:\(path)?vfs=unix")
+    }
+
+    static func rows(_ db: DatabaseReader) throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") ?? -1 }
+    }
+
+    static func integrity(_ db: DatabaseReader) throws -> String? {
+        try db.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+    }
+
+    static func counts(_ pool: DatabasePool) throws -> LogWrites.Counts {
+        try #require(pool.writeWithoutTransaction { db in LogWrites.counts(db) })
+    }
+
+    @Test func commitsEndingAnywhereInTheBufferArePublishedWholeOrFailWhole() throws {
+        let directory = try TemporaryDirectory()
+        // 1 to 40 rows of 3 KB: the commit frame falls at every place against the 64 KiB buffer.
+        for rowsPerCommit in 1...40 {
+            let path = directory.path("a\(rowsPerCommit).sqlite")
+            let pool = try Self.pool(path)
+            try pool.write { db in try db.execute(sql: "CREATE TABLE t (x)") }
+            let other = try Self.stock(path)
+            for round in 1...3 {
+                try pool.write { db in
+                    for _ in 0..<rowsPerCommit { try db.execute(sql: "INSERT INTO t VALUES (randomblob(3000))") }
+                }
+                #expect(try Self.rows(other) == rowsPerCommit * round)
+            }
+            #expect(try Self.counts(pool).writtenAtBarrier == 0, "\(rowsPerCommit) rows per commit")
+
+            fault_vfs_fail(Int32(FAULT_EVERY_LOG_WRITE))
+            #expect(throws: DatabaseError.self) {
+                try pool.write { db in
+                    for _ in 0..<rowsPerCommit { try db.execute(sql: "INSERT INTO t VALUES (randomblob(3000))") }
+                }
+            }
+            fault_vfs_fail(Int32(FAULT_NONE))
+            #expect(try Self.rows(other) == rowsPerCommit * 3)
+            try pool.write { db in try db.execute(sql: "INSERT INTO t VALUES (1)") }
+            #expect(try Self.rows(other) == rowsPerCommit * 3 + 1)
+            #expect(try Self.integrity(other) == "ok")
+        }
+    }
+
+    @Test func checksumsRewrittenAfterASpillFailWhereSQLiteSeesIt() throws {
+        let directory = try TemporaryDirectory()
+        for failing in [false, true] {
+            let path = directory.path("b\(failing).sqlite")
+            // A page cache of 4 pages spills the transaction's pages to the log before its commit;
+            // rows written again after that make SQLite rewrite frame checksums at the commit.
+            let pool = try Self.pool(path, prepare: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = 4")
+            try pool.write { db in
+                try db.execute(sql: "CREATE TABLE t (x)")
+                try db.execute(sql: "INSERT INTO t VALUES (1)")
+            }
+            let before = fault_vfs_failures()
+            let commit = {
+                try pool.write { db in
+                    for _ in 0..<60 { try db.execute(sql: "INSERT INTO t VALUES (randomblob(3000))") }
+                    try db.execute(sql: "UPDATE t SET x = randomblob(3000) WHERE rowid < 5")
+                }
+            }
+            if failing {
+                fault_vfs_fail(Int32(FAULT_COMMIT_HEADER_WRITES))
+                #expect(throws: DatabaseError.self) { try commit() }
+                fault_vfs_fail(Int32(FAULT_NONE))
+                #expect(fault_vfs_failures() > before)
+                #expect(try Self.rows(Self.stock(path)) == 1)
+            } else {
+                try commit()
+                #expect(try Self.counts(pool).writtenAtBarrier == 0)
+                // The files as a crash would leave them (the pool still open) recover every row.
+                let copy = directory.path("copy.sqlite")
+                try FileManager.default.copyItem(atPath: path, toPath: copy)
+                try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+                let recovered = try Self.stock(copy)
+                #expect(try Self.rows(recovered) == 61)
+                #expect(try Self.integrity(recovered) == "ok")
+            }
+        }
+    }
+
+    @Test func paddingWrittenAfterACommitUnderFullSynchronousGoesStraightThrough() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("c.sqlite")
+        // `psow=0`: SQLite pads each commit to a sector boundary with copies of its last frame,
+        // syncing the log at the boundary. (A queue: a pool sets `synchronous = NORMAL` itself.)
+        let queue = try DatabaseQueue(path: "file:\(path)?vfs=\(Self.vfs)&psow=0")
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "CREATE TABLE t (x)")
+        }
+        for _ in 0..<30 { try queue.write { db in try db.execute(sql: "INSERT INTO t VALUES (randomblob(500))") } }
+        let counts = try #require(queue.inDatabase { db in LogWrites.counts(db) })
+        #expect(counts.writtenAtBarrier == 0)
+        #expect(counts.written < counts.requested)
+        #expect(try Self.rows(Self.stock(path)) == 30)
     }
 }
