@@ -79,6 +79,15 @@ static int settle(GaitFile *file) {
     return result;
 }
 
+/// The underlying VFS's file of one of ours.
+#define REAL(handle) (((GaitFile *)(handle))->real)
+
+/// Before passing an operation on a log down: `settle`. Database files need nothing first.
+static int settleIfLog(sqlite3_file *handle) {
+    GaitFile *file = (GaitFile *)handle;
+    return file->isLog ? settle(file) : SQLITE_OK;
+}
+
 static int gaitClose(sqlite3_file *handle) {
     GaitFile *file = (GaitFile *)handle;
     // Bytes still buffered at close belong to no commit (a commit's are written before it is
@@ -93,10 +102,8 @@ static int gaitClose(sqlite3_file *handle) {
 }
 
 static int gaitRead(sqlite3_file *handle, void *data, int amount, sqlite3_int64 offset) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xRead(file->real, data, amount, offset);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xRead(REAL(handle), data, amount, offset);
 }
 
 static int append(GaitFile *file, const void *data, int amount) {
@@ -153,44 +160,34 @@ static int gaitWrite(sqlite3_file *handle, const void *data, int amount, sqlite3
 }
 
 static int gaitTruncate(sqlite3_file *handle, sqlite3_int64 size) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xTruncate(file->real, size);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xTruncate(REAL(handle), size);
 }
 
 static int gaitSync(sqlite3_file *handle, int flags) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xSync(file->real, flags);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xSync(REAL(handle), flags);
 }
 
 static int gaitFileSize(sqlite3_file *handle, sqlite3_int64 *size) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xFileSize(file->real, size);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xFileSize(REAL(handle), size);
 }
 
 static int gaitLock(sqlite3_file *handle, int level) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xLock(file->real, level);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xLock(REAL(handle), level);
 }
 
 static int gaitUnlock(sqlite3_file *handle, int level) {
-    GaitFile *file = (GaitFile *)handle;
     // Always unlocks: SQLite does not look at an unlock's result.
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    int unlocked = file->real->pMethods->xUnlock(file->real, level);
+    int result = settleIfLog(handle);
+    int unlocked = REAL(handle)->pMethods->xUnlock(REAL(handle), level);
     return result != SQLITE_OK ? result : unlocked;
 }
 
 static int gaitCheckReservedLock(sqlite3_file *handle, int *reserved) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xCheckReservedLock(file->real, reserved);
+    return REAL(handle)->pMethods->xCheckReservedLock(REAL(handle), reserved);
 }
 
 static int gaitFileControl(sqlite3_file *handle, int op, void *argument) {
@@ -214,25 +211,34 @@ static int gaitFileControl(sqlite3_file *handle, int op, void *argument) {
 }
 
 static int gaitSectorSize(sqlite3_file *handle) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xSectorSize(file->real);
+    return REAL(handle)->pMethods->xSectorSize(REAL(handle));
 }
 
 static int gaitDeviceCharacteristics(sqlite3_file *handle) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xDeviceCharacteristics(file->real);
+    return REAL(handle)->pMethods->xDeviceCharacteristics(REAL(handle));
 }
 
 // Shared memory (the wal-index) belongs to the database file.
 
 static int gaitShmMap(sqlite3_file *handle, int page, int pageSize, int extend, void volatile **memory) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xShmMap(file->real, page, pageSize, extend, memory);
+    return REAL(handle)->pMethods->xShmMap(REAL(handle), page, pageSize, extend, memory);
 }
 
+/// The wal-index lock a writer holds for its whole transaction (the first of SQLite's locks).
+enum { writerLock = 0 };
+
 static int gaitShmLock(sqlite3_file *handle, int offset, int count, int flags) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xShmLock(file->real, offset, count, flags);
+    GaitFile *log = ((GaitFile *)handle)->log;
+    if (log && offset == writerLock && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE)) {
+        // The transaction is over. What is still buffered belongs to none that committed (a
+        // commit's bytes are written with its commit frame): frames of one rolled back after
+        // spilling. They are written now, while the lock is held, as SQLite would have written
+        // them; kept for later, they would land on frames the next writer commits at the same
+        // offsets. An error writing them loses nothing.
+        if (log->used > 0) (void)flush(log);
+        log->writeThrough = 0;
+    }
+    return REAL(handle)->pMethods->xShmLock(REAL(handle), offset, count, flags);
 }
 
 /// SQLite publishes a commit's frames by writing the wal-index header twice with a barrier
@@ -252,20 +258,16 @@ static void gaitShmBarrier(sqlite3_file *handle) {
 }
 
 static int gaitShmUnmap(sqlite3_file *handle, int deleteFlag) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xShmUnmap(file->real, deleteFlag);
+    return REAL(handle)->pMethods->xShmUnmap(REAL(handle), deleteFlag);
 }
 
 static int gaitFetch(sqlite3_file *handle, sqlite3_int64 offset, int amount, void **pointer) {
-    GaitFile *file = (GaitFile *)handle;
-    int result = file->isLog ? settle(file) : SQLITE_OK;
-    if (result != SQLITE_OK) return result;
-    return file->real->pMethods->xFetch(file->real, offset, amount, pointer);
+    int result = settleIfLog(handle);
+    return result != SQLITE_OK ? result : REAL(handle)->pMethods->xFetch(REAL(handle), offset, amount, pointer);
 }
 
 static int gaitUnfetch(sqlite3_file *handle, sqlite3_int64 offset, void *pointer) {
-    GaitFile *file = (GaitFile *)handle;
-    return file->real->pMethods->xUnfetch(file->real, offset, pointer);
+    return REAL(handle)->pMethods->xUnfetch(REAL(handle), offset, pointer);
 }
 
 static int gaitOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *handle, int flags, int *outFlags) {

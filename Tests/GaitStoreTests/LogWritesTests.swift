@@ -158,6 +158,35 @@ import Testing
         }
     }
 
+    @Test func framesOfARolledBackTransactionNeverLandOnAnotherWritersCommit() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("d.sqlite")
+        let pool = try Self.pool(path, prepare: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = 4")
+        try pool.write { db in
+            try db.execute(sql: "CREATE TABLE t (x)")
+            try db.execute(sql: "INSERT INTO t VALUES (randomblob(100))")
+        }
+        // A checkpoint lets the next writer start the log over, at the offsets the spill uses.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        // A transaction that spills frames to the log, then rolls back.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            for _ in 0..<40 { try db.execute(sql: "INSERT INTO t VALUES (randomblob(3000))") }
+            try db.execute(sql: "ROLLBACK")
+        }
+        // Another program commits frames at the same offsets; then the first connection reads
+        // again (a read begins with the wal-index barrier) and closes.
+        try Self.stock(path).write { db in
+            for _ in 0..<60 { try db.execute(sql: "INSERT INTO t VALUES (zeroblob(3000))") }
+        }
+        #expect(try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 61)
+        try pool.close()
+        // A connection with an empty page cache reads every page from the files.
+        let fresh = try Self.stock(path)
+        #expect(try Self.rows(fresh) == 61)
+        #expect(try Self.integrity(fresh) == "ok")
+    }
+
     @Test func paddingWrittenAfterACommitUnderFullSynchronousGoesStraightThrough() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("c.sqlite")
