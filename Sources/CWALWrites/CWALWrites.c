@@ -60,11 +60,15 @@ static int isGaitFile(const sqlite3_file *file) {
     return file->pMethods == &gaitMethods[0] || file->pMethods == &gaitMethods[1] || file->pMethods == &gaitMethods[2];
 }
 
+/// Writes the buffer. On failure the bytes stay: SQLite was told they were written, so the next
+/// operation on the log writes them or fails in turn (a failed read inside a transaction may
+/// only end its statement, and the transaction could otherwise commit frames never written).
+/// Where the bytes can belong to no commit any more, callers drop them (`used = 0`).
 static int flush(GaitFile *file) {
     if (file->used == 0) return SQLITE_OK;
     file->performedWrites += 1;
     int result = file->real->pMethods->xWrite(file->real, file->buffer, file->used, file->start);
-    file->used = 0;
+    if (result == SQLITE_OK) file->used = 0;
     return result;
 }
 
@@ -93,6 +97,7 @@ static int gaitClose(sqlite3_file *handle) {
     // Bytes still buffered at close belong to no commit (a commit's are written before it is
     // published), so an error writing them loses nothing SQLite relies on.
     int result = file->isLog ? settle(file) : SQLITE_OK;
+    file->used = 0;
     if (file->log) file->log->database = NULL;
     if (file->database) file->database->log = NULL;
     int closed = file->real->pMethods->xClose(file->real);
@@ -150,7 +155,10 @@ static int gaitWrite(sqlite3_file *handle, const void *data, int amount, sqlite3
     }
     if (commitPage) {
         file->writeThrough = 1;
-        return flush(file);
+        result = flush(file);
+        // A failed commit write fails the transaction: its frames are never to be written.
+        if (result != SQLITE_OK) file->used = 0;
+        return result;
     }
     // A frame header is 24 bytes: page number, then the database size after a commit (zero in
     // every other frame), both big-endian.
@@ -199,14 +207,8 @@ static int gaitFileControl(sqlite3_file *handle, int op, void *argument) {
         counts[2] = file->log ? file->log->barrierWrites : 0;
         return SQLITE_OK;
     }
-    if (file->isLog) {
-        // Some controls are hints whose result SQLite ignores: a failed write is also kept.
-        int result = settle(file);
-        if (result != SQLITE_OK) {
-            file->keptError = result;
-            return result;
-        }
-    }
+    int result = settleIfLog(handle);
+    if (result != SQLITE_OK) return result;
     return file->real->pMethods->xFileControl(file->real, op, argument);
 }
 
@@ -235,7 +237,7 @@ static int gaitShmLock(sqlite3_file *handle, int offset, int count, int flags) {
         // spilling. They are written now, while the lock is held, as SQLite would have written
         // them; kept for later, they would land on frames the next writer commits at the same
         // offsets. An error writing them loses nothing.
-        if (log->used > 0) (void)flush(log);
+        if (flush(log) != SQLITE_OK) log->used = 0;
         log->writeThrough = 0;
     }
     return REAL(handle)->pMethods->xShmLock(REAL(handle), offset, count, flags);

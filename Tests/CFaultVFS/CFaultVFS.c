@@ -19,14 +19,22 @@ static int registrationResult = SQLITE_OK;
 static int mode;
 static long long failures;
 
-static int fails(const FaultFile *file, const void *data, int amount) {
-    if (!file->isLog) return 0;
+/// The error a write gets, or SQLITE_OK.
+static int failure(const FaultFile *file, const void *data, int amount) {
+    if (!file->isLog) return SQLITE_OK;
     int current = __atomic_load_n(&mode, __ATOMIC_SEQ_CST);
     const unsigned char *bytes = data;
-    int failing = current == FAULT_EVERY_LOG_WRITE
-        || (current == FAULT_COMMIT_HEADER_WRITES && amount == 24 && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0);
-    if (failing) __atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
-    return failing;
+    int result = SQLITE_OK;
+    if (current == FAULT_EVERY_LOG_WRITE) {
+        result = SQLITE_IOERR_WRITE;
+    } else if (current == FAULT_COMMIT_HEADER_WRITES && amount == 24 && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0) {
+        result = SQLITE_IOERR_WRITE;
+    } else if (current == FAULT_NEXT_LOG_WRITE) {
+        int expected = FAULT_NEXT_LOG_WRITE;
+        if (__atomic_compare_exchange_n(&mode, &expected, FAULT_NONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) result = SQLITE_FULL;
+    }
+    if (result != SQLITE_OK) __atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
+    return result;
 }
 
 #define REAL(handle) (((FaultFile *)(handle))->real)
@@ -34,7 +42,8 @@ static int fails(const FaultFile *file, const void *data, int amount) {
 static int faultClose(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
 static int faultRead(sqlite3_file *f, void *d, int n, sqlite3_int64 o) { return REAL(f)->pMethods->xRead(REAL(f), d, n, o); }
 static int faultWrite(sqlite3_file *f, const void *d, int n, sqlite3_int64 o) {
-    if (fails((FaultFile *)f, d, n)) return SQLITE_IOERR_WRITE;
+    int result = failure((FaultFile *)f, d, n);
+    if (result != SQLITE_OK) return result;
     return REAL(f)->pMethods->xWrite(REAL(f), d, n, o);
 }
 static int faultTruncate(sqlite3_file *f, sqlite3_int64 s) { return REAL(f)->pMethods->xTruncate(REAL(f), s); }

@@ -187,6 +187,47 @@ import Testing
         #expect(try Self.integrity(fresh) == "ok")
     }
 
+    @Test func spilledFramesAWriteFailedToStoreAreNeverCommittedMissing() throws {
+        let directory = try TemporaryDirectory()
+        // The disk is full for one write in the middle of a transaction that spills. Where that
+        // write falls depends on the b-trees' shapes, so 20 variants of the keys: when the write
+        // was a spill, SQLite rolls the transaction back; when it was frames written before a
+        // read of the log, SQLite ends only the statement, and the transaction goes on to
+        // commit — with every frame it was told was written.
+        var continued = 0
+        for variant in 0..<20 {
+            let path = directory.path("e\(variant).sqlite")
+            let pool = try Self.pool(path, prepare: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = 4")
+            try pool.write { db in
+                try db.execute(sql: "CREATE TABLE t (x UNIQUE)")
+                try db.execute(sql: "INSERT INTO t VALUES ('first')")
+            }
+            let before = fault_vfs_failures()
+            let committed = try pool.writeWithoutTransaction { db -> Bool in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                for row in 0..<30 {
+                    try db.execute(sql: "INSERT INTO t VALUES (printf('%d-%d-', ?, ?) || hex(zeroblob(1500)))",
+                                   arguments: [(row * 7 + variant * 13) % 31, row])
+                }
+                fault_vfs_fail(Int32(FAULT_NEXT_LOG_WRITE))
+                defer { fault_vfs_fail(Int32(FAULT_NONE)) }
+                #expect(throws: DatabaseError.self) {
+                    try db.execute(sql: "INSERT INTO t SELECT 'more' || n FROM (SELECT 1 AS n UNION ALL SELECT 2) WHERE length(randomblob(3000)) > 0")
+                }
+                guard db.isInsideTransaction else { return false }
+                try db.execute(sql: "COMMIT")
+                return true
+            }
+            #expect(fault_vfs_failures() == before + 1)
+            if committed { continued += 1 }
+            let fresh = try Self.stock(path)
+            #expect(try Self.integrity(fresh) == "ok", "variant \(variant)")
+            #expect(try Self.rows(fresh) == (committed ? 31 : 1), "variant \(variant)")
+        }
+        // The case that matters happened.
+        #expect(continued > 0)
+    }
+
     @Test func paddingWrittenAfterACommitUnderFullSynchronousGoesStraightThrough() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("c.sqlite")

@@ -12,6 +12,8 @@ enum {
     FAULT_EVERY_LOG_WRITE = 1,
     /// A log write of exactly one frame header (24 bytes) that marks a commit.
     FAULT_COMMIT_HEADER_WRITES = 2,
+    /// The next log write (disk full), once; then nothing.
+    FAULT_NEXT_LOG_WRITE = 3,
 };
 
 /// Registers the VFS over SQLite's unix VFS, once; returns a SQLite result code.
