@@ -106,7 +106,27 @@ static int gaitClose(sqlite3_file *handle) {
     return result != SQLITE_OK ? result : closed;
 }
 
+/// Reads a log whose buffer could not be written as if it had been: the file's bytes with the
+/// buffer's laid over them.
+static int readOverBuffer(GaitFile *file, void *data, int amount, sqlite3_int64 offset) {
+    int result = file->real->pMethods->xRead(file->real, data, amount, offset);
+    if (result != SQLITE_OK && result != SQLITE_IOERR_SHORT_READ) return result;
+    sqlite3_int64 end = file->start + file->used;
+    sqlite3_int64 from = offset > file->start ? offset : file->start;
+    sqlite3_int64 to = offset + amount < end ? offset + amount : end;
+    if (from < to) memcpy((unsigned char *)data + (from - offset), file->buffer + (from - file->start), (size_t)(to - from));
+    // Read short of the file's end, the read is whole when the buffer holds the rest.
+    return result == SQLITE_IOERR_SHORT_READ && to < offset + amount ? result : SQLITE_OK;
+}
+
 static int gaitRead(sqlite3_file *handle, void *data, int amount, sqlite3_int64 offset) {
+    GaitFile *file = (GaitFile *)handle;
+    if (file->isLog && flush(file) != SQLITE_OK) {
+        // Reading needs no free space: a full disk fails the next write or the commit instead,
+        // which ends the transaction as a failed write does (a failed read might end only a
+        // statement, and a connection that cannot write could not read either).
+        return readOverBuffer(file, data, amount, offset);
+    }
     int result = settleIfLog(handle);
     return result != SQLITE_OK ? result : REAL(handle)->pMethods->xRead(REAL(handle), data, amount, offset);
 }
@@ -188,6 +208,14 @@ static int gaitLock(sqlite3_file *handle, int level) {
 }
 
 static int gaitUnlock(sqlite3_file *handle, int level) {
+    GaitFile *log = ((GaitFile *)handle)->log;
+    if (log) {
+        // The database file's lock goes down: under `locking_mode = EXCLUSIVE` SQLite takes no
+        // wal-index writer lock, and this is where other connections may start writing the
+        // log. What is buffered belongs to no commit (see `gaitShmLock`).
+        if (flush(log) != SQLITE_OK) log->used = 0;
+        log->writeThrough = 0;
+    }
     // Always unlocks: SQLite does not look at an unlock's result.
     int result = settleIfLog(handle);
     int unlocked = REAL(handle)->pMethods->xUnlock(REAL(handle), level);
@@ -207,6 +235,9 @@ static int gaitFileControl(sqlite3_file *handle, int op, void *argument) {
         counts[2] = file->log ? file->log->barrierWrites : 0;
         return SQLITE_OK;
     }
+    // The commit is over (with a heap-memory wal-index, under `locking_mode = EXCLUSIVE`, SQLite
+    // calls no barrier to say so).
+    if (op == SQLITE_FCNTL_COMMIT_PHASETWO && file->log) file->log->writeThrough = 0;
     int result = settleIfLog(handle);
     if (result != SQLITE_OK) return result;
     return file->real->pMethods->xFileControl(file->real, op, argument);
