@@ -15,10 +15,16 @@
 //
 // SQLite publishes new frames to other connections through the wal-index (shared memory), after
 // a memory barrier between the two copies of its header. The barrier on the log's database file
-// ends the commit: by then nothing is buffered. Should a future SQLite leave bytes there, the
-// barrier writes them before the header can be read whole, and an error, which it cannot
-// return, is returned by the next operation on the log instead; the count of such writes is
-// kept for tests (`GAIT_FCNTL_LOG_WRITES`).
+// ends the commit: by then none of the commit's bytes is buffered. Should a future SQLite leave
+// some there, the barrier writes them before the header can be read whole, and an error, which
+// it cannot return, is returned by the next operation on the log instead; the count of such
+// writes is kept for tests (`GAIT_FCNTL_LOG_WRITES`). (Under `locking_mode = EXCLUSIVE` a read's
+// barrier may also meet the unwritten frames of a rolled-back transaction.)
+//
+// A buffer whose write failed stays (reads see it laid over the file) until it is written or
+// its transaction is over: at the release of the wal-index writer lock, or of the database
+// file's lock under exclusive locking, what is buffered belongs to no commit and is written or
+// dropped.
 //
 // Database and journal files pass through untouched.
 #include <sqlite3.h>
@@ -85,6 +91,15 @@ static int settle(GaitFile *file) {
 
 /// The underlying VFS's file of one of ours.
 #define REAL(handle) (((GaitFile *)(handle))->real)
+
+/// At the end of a log's transaction: what is still buffered belongs to no commit (a commit's
+/// bytes are written with its commit frame), so it is written, or dropped with the error its
+/// write met, which concerns no later transaction.
+static void endTransaction(GaitFile *log) {
+    if (flush(log) != SQLITE_OK) log->used = 0;
+    log->keptError = SQLITE_OK;
+    log->writeThrough = 0;
+}
 
 /// Before passing an operation on a log down: `settle`. Database files need nothing first.
 static int settleIfLog(sqlite3_file *handle) {
@@ -213,8 +228,7 @@ static int gaitUnlock(sqlite3_file *handle, int level) {
         // The database file's lock goes down: under `locking_mode = EXCLUSIVE` SQLite takes no
         // wal-index writer lock, and this is where other connections may start writing the
         // log. What is buffered belongs to no commit (see `gaitShmLock`).
-        if (flush(log) != SQLITE_OK) log->used = 0;
-        log->writeThrough = 0;
+        endTransaction(log);
     }
     // Always unlocks: SQLite does not look at an unlock's result.
     int result = settleIfLog(handle);
@@ -263,13 +277,10 @@ enum { writerLock = 0 };
 static int gaitShmLock(sqlite3_file *handle, int offset, int count, int flags) {
     GaitFile *log = ((GaitFile *)handle)->log;
     if (log && offset == writerLock && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE)) {
-        // The transaction is over. What is still buffered belongs to none that committed (a
-        // commit's bytes are written with its commit frame): frames of one rolled back after
-        // spilling. They are written now, while the lock is held, as SQLite would have written
-        // them; kept for later, they would land on frames the next writer commits at the same
-        // offsets. An error writing them loses nothing.
-        if (flush(log) != SQLITE_OK) log->used = 0;
-        log->writeThrough = 0;
+        // The transaction is over. What is still buffered are frames of one rolled back after
+        // spilling: written now, while the lock is held, as SQLite would have written them;
+        // kept for later, they would land on frames the next writer commits at the same offsets.
+        endTransaction(log);
     }
     return REAL(handle)->pMethods->xShmLock(REAL(handle), offset, count, flags);
 }

@@ -255,7 +255,7 @@ import Testing
         try Self.stock(path).write { db in
             for _ in 0..<20 { try db.execute(sql: "INSERT INTO t VALUES (zeroblob(3000))") }
         }
-        _ = try? first.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
+        #expect(try first.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 21)
         try first.close()
         let fresh = try Self.stock(path)
         #expect(try Self.integrity(fresh) == "ok")
