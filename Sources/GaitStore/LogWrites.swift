@@ -13,12 +13,13 @@ public enum LogWrites {
 
     /// Makes the VFS the process's default before the first workspace opens.
     static func install() throws {
-        if let result = registration, result != SQLITE_OK {
-            throw StoreError.refused("SQLite refused to register Gait's write-ahead-log VFS (result code \(result))")
+        guard registration == SQLITE_OK else {
+            throw StoreError.refused("SQLite refused to register Gait's write-ahead-log VFS (result code \(registration))")
         }
     }
 
-    private static let registration: Int32? = gait_wal_vfs_register(1)
+    /// Registered once per process, on first use.
+    private static let registration = gait_wal_vfs_register(1)
 
     /// A connection's log writes since the log was opened.
     public struct Counts: Sendable, Hashable {

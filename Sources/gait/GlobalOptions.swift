@@ -67,14 +67,9 @@ func withErrorHandling<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as InputError {
         Terminal.error("Error: \(error.description)")
         throw ExitCode(Exit.dataError)
-    } catch let error where StoreError.storageFailure(error) != nil {
-        Terminal.error("Error: \(StoreError.storageFailure(error) ?? "")")
-        throw ExitCode(Exit.runtime)
-    } catch let error as CustomStringConvertible {
-        Terminal.error("Error: \(error.description)")
-        throw ExitCode(Exit.runtime)
     } catch {
-        Terminal.error("Error: \(error)")
+        // SQLite's storage failures in the workspace's words; anything else as it describes itself.
+        Terminal.error("Error: \(StoreError.storageFailure(error) ?? String(describing: error))")
         throw ExitCode(Exit.runtime)
     }
 }
