@@ -40,9 +40,8 @@ struct GaitFile {
     int isLog;                  // a write-ahead log
     GaitFile *log;              // for a database file: its open log, if any
     GaitFile *database;         // for a log: the database file it belongs to, if known
-    unsigned char *buffer;      // pending log bytes, contiguous from `start`
+    unsigned char *buffer;      // pending log bytes, contiguous from `start` (maximumBuffer long)
     int used;
-    int capacity;
     sqlite3_int64 start;
     int commitPageNext;         // the last write was a commit frame's header
     int writeThrough;           // a commit frame was written: no buffering until it is published
@@ -146,14 +145,11 @@ static int gaitRead(sqlite3_file *handle, void *data, int amount, sqlite3_int64 
     return result != SQLITE_OK ? result : REAL(handle)->pMethods->xRead(REAL(handle), data, amount, offset);
 }
 
+/// Adds a write to the buffer; the caller has made room (`used + amount <= maximumBuffer`).
 static int append(GaitFile *file, const void *data, int amount) {
-    if (file->used + amount > file->capacity) {
-        int capacity = file->capacity ? file->capacity : maximumBuffer;
-        while (capacity < file->used + amount) capacity *= 2;
-        unsigned char *grown = realloc(file->buffer, (size_t)capacity);
-        if (!grown) return SQLITE_IOERR_NOMEM;
-        file->buffer = grown;
-        file->capacity = capacity;
+    if (file->buffer == NULL) {
+        file->buffer = malloc(maximumBuffer);
+        if (file->buffer == NULL) return SQLITE_IOERR_NOMEM;
     }
     memcpy(file->buffer + file->used, data, (size_t)amount);
     file->used += amount;
